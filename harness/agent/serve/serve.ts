@@ -1,0 +1,58 @@
+// `agent serve`: the target side. Any subset of TCP echo, HTTP echo, UDP echo, UDP relay and a DNS
+// responder, each on the ports given; prints one JSON line when everything listens.
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { Server } from 'node:net';
+import { dnsServer } from './dns-server.ts';
+import { httpEcho } from './http-echo.ts';
+import { udpRelay } from './relay.ts';
+import { tcpEcho } from './tcp-echo.ts';
+import { udpEcho } from './udp-echo.ts';
+
+export interface ServeOptions {
+  name: string;
+  host: string;
+  tcp: number[];
+  http: number[];
+  udp: number[];
+  relay: number[];
+  dns: number[];
+  dnsAnswer: string;
+}
+
+function listenTcp(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host }, () => resolve());
+  });
+}
+
+function bindUdp(socket: UdpSocket, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => resolve());
+  });
+}
+
+export async function serve(options: ServeOptions): Promise<{ close: () => void }> {
+  const servers: Server[] = [];
+  const sockets: UdpSocket[] = [];
+  const tcp = async (server: Server, port: number) => {
+    servers.push(server);
+    await listenTcp(server, port, options.host);
+  };
+  const udp = async (socket: UdpSocket, port: number) => {
+    sockets.push(socket);
+    await bindUdp(socket, port, options.host);
+  };
+  for (const port of options.tcp) await tcp(tcpEcho(options.name), port);
+  for (const port of options.http) await tcp(httpEcho(options.name) as unknown as Server, port);
+  for (const port of options.udp) await udp(udpEcho(options.name), port);
+  for (const port of options.relay) await udp(udpRelay(), port);
+  for (const port of options.dns) await udp(dnsServer(options.dnsAnswer), port);
+  return {
+    close: () => {
+      for (const server of servers) server.close();
+      for (const socket of sockets) socket.close();
+    },
+  };
+}

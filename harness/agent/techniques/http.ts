@@ -1,0 +1,77 @@
+// http: one request to the destination; the gauntlet HTTP echo answers with JSON of what it saw.
+// A 403 whose body reads "RBAC: access denied" is Envoy's L7 deny; the classifier reads it.
+import { request as httpRequest } from 'node:http';
+import type { Deadline } from '../deadline.ts';
+import { evidenceFromEcho, parseEcho } from '../echo-evidence.ts';
+import type { Evidence, ProbeRequest } from '../protocol.ts';
+import { outcomeOfError } from '../socket-errors.ts';
+import type { TechniqueResult } from '../technique-result.ts';
+
+const bodyLimit = 64 * 1024;
+
+/** The evidence an HTTP answer carries: the echo's report when it is one, else the start of the body. */
+export function httpEvidence(body: string): Evidence {
+  const echo = parseEcho(body);
+  return echo ? { ...evidenceFromEcho(echo), body: body.slice(0, 200) } : { body: body.slice(0, 200) };
+}
+
+export function httpProbe(probe: ProbeRequest, deadline: Deadline): Promise<TechniqueResult> {
+  const spec = probe.http ?? { method: 'GET' as const, path: '/' };
+  return new Promise((resolve) => {
+    let settled = false;
+    let connectMs: number | undefined;
+    const started = performance.now();
+    const finish = (result: TechniqueResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      resolve(connectMs === undefined ? result : { ...result, connectMs });
+    };
+    const request = httpRequest({
+      host: probe.host,
+      port: probe.port,
+      method: spec.method,
+      path: spec.path,
+      headers: { 'user-agent': 'gauntlet-agent', ...(spec.headers ?? {}) },
+      agent: false,
+    });
+    const timer = setTimeout(
+      () => finish({ outcome: 'timeout', step: connectMs === undefined ? 'connect' : 'response' }),
+      deadline.remaining(),
+    );
+    request.on('socket', (socket) =>
+      socket.once('connect', () => {
+        connectMs = performance.now() - started;
+      }),
+    );
+    request.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (body.length < bodyLimit) body += chunk;
+      });
+      const done = () =>
+        finish({
+          outcome: 'http',
+          status: response.statusCode ?? 0,
+          ...(typeof response.headers['server'] === 'string' ? { server: response.headers['server'] } : {}),
+          evidence: httpEvidence(body),
+        });
+      response.once('end', done);
+      response.once('error', done);
+    });
+    request.on('error', (error) => {
+      const failed = outcomeOfError(error);
+      // A connection closed before any response (Envoy TCP deny on an HTTP port) reads as EOF.
+      if (connectMs !== undefined && (failed.errno === 'ECONNRESET' || /socket hang up/.test(failed.message)))
+        finish({
+          ...failed,
+          outcome: failed.errno === 'ECONNRESET' ? 'reset' : 'connected',
+          evidence: { closedAfterConnect: true },
+        });
+      else finish({ ...failed, step: connectMs === undefined ? 'connect' : 'response' });
+    });
+    request.end();
+  });
+}

@@ -1,0 +1,149 @@
+// Checks a scenario beyond its schema: every name it uses refers to something that exists, and
+// every probe can be executed. Pure: works on the parsed scenario and its YAML source.
+import { inPodPreludes } from '../model/technique.ts';
+import type { Scenario, Workload } from '../model/scenario.ts';
+import { isPodWorkload, variantSpec } from '../model/scenario.ts';
+import { resolvePort } from '../model/target-port.ts';
+import { didYouMean } from '../text/suggest.ts';
+import type { Problem } from './problem.ts';
+import type { YamlSource } from './yaml-source.ts';
+
+/** Which technique each technique-specific probe field belongs to. */
+const fieldTechnique = {
+  http: 'http',
+  dns: 'dns',
+  tunnel: 'udp-tunnel',
+  spoof: 'spoof-source',
+  application: 'tcp',
+} as const;
+
+export function checkScenarioReferences(
+  scenario: Scenario,
+  source: YamlSource,
+  folderName: string,
+): Problem[] {
+  const problems: Problem[] = [];
+  const at = (path: (string | number)[], message: string, severity: 'error' | 'warning' = 'error'): void => {
+    problems.push(source.problemAt(path, message, { severity }));
+  };
+  if (scenario.id !== folderName)
+    at(['id'], `id "${scenario.id}" must equal the folder name "${folderName}" (rename one of them)`);
+
+  const workloads = scenario.workloads;
+  const workloadNames = Object.keys(workloads);
+  const variantNames = Object.keys(scenario.variants);
+  if (variantNames.length === 0) at(['variants'], 'needs at least one variant (e.g. `open: []`)');
+
+  // A namespace is meshed when any of its pods is enrolled or opted out; `outside` pods need an unmeshed one.
+  const meshedNamespaces = new Set(
+    Object.values(workloads)
+      .filter(isPodWorkload)
+      .filter((workload) => workload.mesh !== 'outside')
+      .map((workload) => workload.namespace),
+  );
+  for (const [name, workload] of Object.entries(workloads)) {
+    if (isPodWorkload(workload) && workload.mesh === 'outside' && meshedNamespaces.has(workload.namespace))
+      at(
+        ['workloads', name, 'mesh'],
+        `"${name}" is outside the mesh but namespace "${workload.namespace}" holds enrolled workloads; give it its own namespace`,
+      );
+  }
+
+  for (const [name, workload] of Object.entries(workloads)) {
+    if (!isPodWorkload(workload) || workload.colocateWith === undefined) continue;
+    const other = workloads[workload.colocateWith];
+    if (!other || !isPodWorkload(other) || workload.colocateWith === name)
+      at(
+        ['workloads', name, 'colocateWith'],
+        `"${workload.colocateWith}" is not another pod workload of this scenario${didYouMean(workload.colocateWith, workloadNames)}`,
+      );
+  }
+
+  const seenProbeIds = new Map<string, number>();
+  scenario.probes.forEach((probe, index) => {
+    const path = ['probes', index];
+    const previous = seenProbeIds.get(probe.id);
+    if (previous !== undefined)
+      at([...path, 'id'], `duplicate probe id "${probe.id}" (first used by probes[${previous}])`);
+    else seenProbeIds.set(probe.id, index);
+
+    const from = workloads[probe.from];
+    if (!from)
+      at([...path, 'from'], `unknown workload "${probe.from}"${didYouMean(probe.from, workloadNames)}`);
+    else if (!isPodWorkload(from))
+      at(
+        [...path, 'from'],
+        `"${probe.from}" is not a pod of this scenario; probes start from pods (role attacker, client, ...)`,
+      );
+
+    const to: Workload | undefined = workloads[probe.to.workload];
+    if (!to)
+      at(
+        [...path, 'to', 'workload'],
+        `unknown workload "${probe.to.workload}"${didYouMean(probe.to.workload, workloadNames)}`,
+      );
+    else if (resolvePort(probe, to) === undefined)
+      at(
+        [...path, 'to'],
+        isPodWorkload(to)
+          ? `"${probe.to.workload}" serves no port for ${probe.technique}: add to.port or a serve entry`
+          : `this target has no default port: add to.port`,
+      );
+    if (to && !isPodWorkload(to) && probe.to.via === 'pod' && !('builtin' in to && to.builtin === 'kubelet'))
+      at([...path, 'to', 'via'], 'via: pod applies to pods of this scenario only');
+
+    for (const [field, technique] of Object.entries(fieldTechnique)) {
+      if (probe[field as keyof typeof fieldTechnique] !== undefined && probe.technique !== technique)
+        at(
+          [...path, field],
+          `"${field}" applies to technique ${technique} only (this probe is ${probe.technique})`,
+        );
+    }
+    if (probe.technique === 'udp-tunnel') {
+      if (!probe.tunnel)
+        at(path, 'technique udp-tunnel needs `tunnel: { relay: <external relay workload> }`');
+      else {
+        const relay = workloads[probe.tunnel.relay];
+        if (!relay || isPodWorkload(relay) || !('external' in relay) || relay.external !== 'relay')
+          at(
+            [...path, 'tunnel', 'relay'],
+            `"${probe.tunnel.relay}" must be a workload declared as { external: relay }`,
+          );
+      }
+    }
+    if (probe.technique === 'spoof-source' && !probe.spoof)
+      at(path, 'technique spoof-source needs `spoof: { source: <IPv4 address> }`');
+    if (new Set(probe.preludes).size !== probe.preludes.length)
+      at([...path, 'preludes'], 'a prelude is listed twice');
+    if (probe.preludes.includes('inject-opt-out') && from && isPodWorkload(from) && from.mesh !== 'enrolled')
+      at([...path, 'preludes'], `inject-opt-out needs an enrolled source; "${probe.from}" is ${from.mesh}`);
+    const inPod = probe.preludes.filter((prelude) => inPodPreludes.includes(prelude));
+    if (inPod.length > 0 && from && isPodWorkload(from) && from.hostNetwork)
+      at(
+        [...path, 'preludes'],
+        'in-pod preludes cannot run in a hostNetwork pod (they would act on the node)',
+      );
+
+    let catchAllAt: number | undefined;
+    probe.expect.forEach((expectation, expectIndex) => {
+      const expectPath = [...path, 'expect', expectIndex];
+      if (catchAllAt !== undefined)
+        at(expectPath, `never used: expect[${catchAllAt}] has no \`when\` and matches first`, 'warning');
+      if (!expectation.when || Object.keys(expectation.when).length === 0) catchAllAt ??= expectIndex;
+      const variants = expectation.when?.variant;
+      for (const variant of variants === undefined ? [] : Array.isArray(variants) ? variants : [variants]) {
+        if (!variantNames.includes(variant))
+          at(
+            [...expectPath, 'when', 'variant'],
+            `unknown variant "${variant}"${didYouMean(variant, variantNames)}`,
+          );
+      }
+    });
+  });
+
+  for (const [name, variant] of Object.entries(scenario.variants)) {
+    const { manifests } = variantSpec(variant);
+    if (new Set(manifests).size !== manifests.length) at(['variants', name], 'a manifest is listed twice');
+  }
+  return problems;
+}

@@ -1,0 +1,173 @@
+// `gauntlet lab [--out DIR] [--group sidecar|ambient]`: every technique against this kernel with
+// Istio's real sidecar and ambient rules, each with and without its counter-measure, in throwaway
+// network namespaces. Prints technique x defence -> escaped / contained with the evidence, and writes
+// results.json for the reports. Needs root, iproute2, iptables and python3.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GauntletError } from '../../errors.ts';
+import { buildAgentBundle } from '../../provision/agent-bundle.ts';
+import { processLauncher } from '../../lab/launcher.ts';
+import { labGroups } from '../../lab/lab-cases.ts';
+import { labChecks, labRun } from '../../lab/lab-results.ts';
+import { runLabGroup } from '../../lab/run-lab.ts';
+import type { LabCaseResult } from '../../lab/run-lab.ts';
+import { describeIdentity } from '../../lab/identity.ts';
+import { resultsKind, resultsSchemaVersion, serializeResults } from '../../model/results.ts';
+import { processShell } from '../../shell.ts';
+import type { Command, CommandIo } from '../command.ts';
+import { parseFlags } from '../flags.ts';
+
+const usage = `Usage: sudo gauntlet lab [--out DIR] [--group sidecar|ambient]
+
+Runs every probe technique and attack prelude against this machine's kernel, in throwaway network
+namespaces (198.18.0.0/16) loaded with Istio 1.30.3's real sidecar and ambient capture rules, each
+with and without its counter-measure. Prints technique x defence -> escaped / contained with the
+evidence, and writes DIR/results.json (default ./gauntlet-lab) for \`gauntlet report\`.
+Needs root, iproute2, iptables and python3. Exit 0: every case behaved as documented; 1: some did
+not (the kernel disagrees with the docs, or a probe lies); 2: the lab could not run.
+
+  --out DIR       where to write results.json (default ./gauntlet-lab)
+  --group NAME    only this group (sidecar or ambient)`;
+
+const needed = ['ip', 'iptables', 'iptables-restore', 'python3', 'setpriv'];
+
+function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
+  return (env['PATH'] ?? '')
+    .split(delimiter)
+    .some((directory) => directory !== '' && existsSync(join(directory, command)));
+}
+
+/** What keeps the lab from running here, in one line; undefined when it can run. */
+export function labUnavailable(isRoot: boolean, has: (command: string) => boolean): string | undefined {
+  const missing = needed.filter((command) => !has(command));
+  const problems = [
+    ...(isRoot ? [] : ['root (network namespaces and iptables need it; run with sudo)']),
+    ...(missing.length > 0
+      ? [`${missing.join(', ')} on PATH (apt-get install iproute2 iptables python3 util-linux)`]
+      : []),
+  ];
+  return problems.length > 0 ? `gauntlet lab needs ${problems.join(' and ')}` : undefined;
+}
+
+/** A copy of the bundled agent every lab UID can read (dist/agent.mjs, built first when missing). */
+function labAgentCopy(): { path: string; cleanup: () => void } {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const bundled = join(root, 'dist', 'agent.mjs');
+  const directory = mkdtempSync(join(tmpdir(), 'gauntlet-lab-'));
+  chmodSync(directory, 0o755);
+  const path = join(directory, 'agent.mjs');
+  if (existsSync(bundled)) copyFileSync(bundled, path);
+  else {
+    try {
+      buildAgentBundle(path);
+    } catch (error) {
+      rmSync(directory, { recursive: true, force: true });
+      throw new GauntletError(
+        'GAUNTLET_LAB_UNAVAILABLE',
+        `no dist/agent.mjs and ${(error as Error).message}`,
+        'run `npm run build`',
+      );
+    }
+  }
+  chmodSync(path, 0o644);
+  return { path, cleanup: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+function line(result: LabCaseResult): string {
+  const { labCase, classification, outcome } = result;
+  const technique = [labCase.technique, ...(labCase.preludes ?? [])].join('+');
+  const defence = `${labCase.defended ? 'with' : 'without'} ${labCase.defence}`;
+  const verdict =
+    classification.verdict === 'reached'
+      ? 'ESCAPED'
+      : classification.verdict === 'blocked'
+        ? 'contained'
+        : 'inconclusive';
+  const mark = outcome === 'pass' ? ' ' : '!';
+  return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${classification.reason}\n`;
+}
+
+async function runLab(values: { out?: string; group?: string }, io: CommandIo): Promise<0 | 1 | 2> {
+  const groups = labGroups.filter((group) => values.group === undefined || group.id === values.group);
+  if (groups.length === 0)
+    throw new GauntletError(
+      'GAUNTLET_USAGE',
+      `gauntlet lab: --group must be one of ${labGroups.map((group) => group.id).join(', ')}, got "${values.group ?? ''}"`,
+    );
+  const out = resolve(io.cwd, values.out ?? 'gauntlet-lab');
+  const agent = labAgentCopy();
+  const environment = { shell: processShell(), launcher: processLauncher(), agentPath: agent.path };
+  const results: LabCaseResult[] = [];
+  const runs = [];
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
+  io.stdout.write(
+    `  ${'mesh'.padEnd(8)} ${'technique'.padEnd(26)} ${'defence'.padEnd(52)} ${'result'.padEnd(12)} ${'as'.padEnd(24)} evidence\n`,
+  );
+  try {
+    for (const group of groups) {
+      const startedAt = new Date();
+      const missing: { what: string; reason: string }[] = [];
+      try {
+        results.push(
+          ...(await runLabGroup(environment, group, (result) => io.stdout.write(line(result)), io.signal)),
+        );
+      } catch (error) {
+        missing.push({
+          what: `lab group ${group.id}`,
+          reason: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+        });
+        io.stderr.write(`lab group ${group.id} broke: ${missing[0]?.reason ?? ''}\n`);
+      }
+      const ran = new Set(
+        results.filter((result) => result.group === group).map((result) => result.labCase.id),
+      );
+      for (const labCase of group.cases)
+        if (!ran.has(labCase.id) && missing.length === 0)
+          missing.push({ what: `case ${labCase.id}`, reason: 'not run (interrupted)' });
+      runs.push(labRun(group.mesh, `lab-${group.mesh}-${stamp}`, startedAt, new Date(), missing));
+    }
+  } finally {
+    agent.cleanup();
+  }
+  mkdirSync(out, { recursive: true });
+  const file = join(out, 'results.json');
+  writeFileSync(
+    file,
+    serializeResults({
+      schemaVersion: resultsSchemaVersion,
+      kind: resultsKind,
+      runs,
+      checks: labChecks(results, (mesh) => `lab-${mesh}-${stamp}`),
+    }),
+  );
+  const failed = results.filter((result) => result.outcome !== 'pass');
+  io.stdout.write(
+    `\n${results.length - failed.length}/${results.length} cases behaved as documented; wrote ${file}\n`,
+  );
+  for (const result of failed)
+    io.stdout.write(
+      `  ${result.group.mesh}/${result.labCase.id}: expected ${result.labCase.expect}, found ${result.classification.verdict} (${result.classification.reason})\n`,
+    );
+  if (runs.some((run) => run.status !== 'complete')) return 2;
+  return failed.length > 0 ? 1 : 0;
+}
+
+export const labCommand: Command = {
+  name: 'lab',
+  summary: 'run every attack against this kernel with Istio sidecar and ambient rules (needs root)',
+  usage,
+  async run(argv, io) {
+    const { values } = parseFlags('lab', argv, { out: { type: 'string' }, group: { type: 'string' } });
+    const unavailable = labUnavailable(process.getuid?.() === 0, (command) => onPath(command, io.env));
+    if (unavailable) {
+      io.stderr.write(`${unavailable}\n`);
+      return 2;
+    }
+    return runLab(values, io);
+  },
+};

@@ -1,0 +1,208 @@
+// A scenario: scenarios/<id>/scenario.yaml plus the manifests its variants apply.
+// The shape is the one of ../shared/DESIGN.md "Scenario"; scenarios/schema.json is generated from it.
+import { z } from 'zod';
+import { Builtin, External } from './builtin.ts';
+import { Identifier } from './ids.ts';
+import { Prelude, Technique } from './technique.ts';
+import { AdmissionLevel, Dataplane, MeshMode } from './traits.ts';
+import { Confidence, ExpectedVerdict, Layer } from './verdict.ts';
+
+/** Linux capability names as Kubernetes takes them (without CAP_). linux include/uapi/linux/capability.h */
+export const capabilities = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+] as const; // prettier-ignore
+export const Capability = z.enum(capabilities);
+
+const Port = z.number().int().min(1).max(65535);
+
+/** The container securityContext fields scenarios use (a subset of the Kubernetes SecurityContext). */
+export const SecurityContext = z
+  .object({
+    runAsUser: z.number().int().min(0).optional(),
+    runAsGroup: z.number().int().min(0).optional(),
+    runAsNonRoot: z.boolean().optional(),
+    privileged: z.boolean().optional(),
+    allowPrivilegeEscalation: z.boolean().optional(),
+    readOnlyRootFilesystem: z.boolean().optional(),
+    capabilities: z
+      .object({
+        add: z.array(Capability).optional(),
+        drop: z.array(z.union([z.literal('ALL'), Capability])).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type SecurityContext = z.infer<typeof SecurityContext>;
+
+export const workloadRoles = ['attacker', 'target', 'client', 'relay'] as const;
+
+/** How a pod relates to the mesh: enrolled in a meshed namespace, opted out of one, or in a namespace outside it. */
+export const MeshEnrolment = z.enum(['enrolled', 'opted-out', 'outside']);
+export type MeshEnrolment = z.infer<typeof MeshEnrolment>;
+
+const labelMap = z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/), z.string());
+
+export const PodWorkload = z
+  .object({
+    namespace: Identifier.describe('logical namespace; the run makes a unique one per scenario and variant'),
+    role: z.enum(workloadRoles),
+    mesh: MeshEnrolment.default('enrolled'),
+    securityContext: SecurityContext.optional(),
+    hostNetwork: z.boolean().optional(),
+    serviceAccount: Identifier.optional(),
+    /** Schedule this pod on the node of that workload's pod (some bypasses exist only within a node). */
+    colocateWith: Identifier.optional(),
+    labels: labelMap.optional(),
+    annotations: labelMap.optional(),
+    /** What the pod serves (the agent's serve mode); a Service exposes the same ports. */
+    serve: z
+      .object({
+        tcp: z.array(Port).optional(),
+        http: z.array(Port).optional(),
+        udp: z.array(Port).optional(),
+        relay: z.array(Port).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type PodWorkload = z.infer<typeof PodWorkload>;
+
+export const BuiltinWorkload = z.object({ builtin: Builtin }).strict();
+export const ExternalWorkload = z.object({ external: External }).strict();
+export const Workload = z.union([PodWorkload, BuiltinWorkload, ExternalWorkload]);
+export type Workload = z.infer<typeof Workload>;
+
+export function isPodWorkload(workload: Workload): workload is PodWorkload {
+  return 'role' in workload;
+}
+
+const ManifestFile = z.string().regex(/^[\w.-]+\.ya?ml$/, 'must be a .yaml file name in the scenario folder');
+
+export const Variant = z.union([
+  z.array(ManifestFile),
+  z
+    .object({
+      manifests: z.array(ManifestFile).default([]),
+      /** Overrides the stack's Pod Security Admission level for this variant's namespaces. */
+      admission: AdmissionLevel.optional(),
+    })
+    .strict(),
+]);
+export type Variant = z.infer<typeof Variant>;
+
+function oneOrMany<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.array(schema).min(1)]);
+}
+
+export const When = z
+  .object({
+    variant: oneOrMany(Identifier).optional(),
+    mesh: oneOrMany(MeshMode).optional(),
+    dataplane: oneOrMany(Dataplane).optional(),
+    admission: oneOrMany(AdmissionLevel).optional(),
+    /** Version prefixes, e.g. "v3.31" or "1.29". */
+    calico: oneOrMany(z.string().regex(/^v\d+(\.\d+){0,2}$/)).optional(),
+    istio: oneOrMany(z.string().regex(/^\d+(\.\d+){0,2}$/)).optional(),
+  })
+  .strict();
+export type When = z.infer<typeof When>;
+
+export const Expectation = z
+  .object({
+    when: When.optional(),
+    verdict: ExpectedVerdict,
+    by: Layer.optional().describe('the layer expected to stop the flow (only with verdict blocked)'),
+    why: z.string().min(1).optional(),
+    confidence: Confidence.default('documented'),
+    source: z.string().min(1).optional().describe('upstream doc URL or source path backing this expectation'),
+  })
+  .strict()
+  .refine((expectation) => expectation.by === undefined || expectation.verdict === 'blocked', {
+    message: '`by` names the layer that blocks, so it goes only with verdict: blocked',
+    path: ['by'],
+  });
+export type Expectation = z.infer<typeof Expectation>;
+
+export const Probe = z
+  .object({
+    id: Identifier,
+    title: z.string().optional(),
+    from: Identifier.describe('a workload of this scenario'),
+    to: z
+      .object({
+        workload: Identifier,
+        port: Port.optional(),
+        /** Through the workload's Service (default, as apps do) or straight to the pod IP. */
+        via: z.enum(['service', 'pod']).default('service'),
+      })
+      .strict(),
+    technique: Technique,
+    preludes: z.array(Prelude).default([]),
+    http: z
+      .object({
+        method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+        path: z.string().startsWith('/').default('/'),
+        headers: z.record(z.string(), z.string()).optional(),
+      })
+      .strict()
+      .optional(),
+    dns: z
+      .object({ name: z.string().min(1) })
+      .strict()
+      .optional(),
+    tunnel: z
+      .object({ relay: Identifier.describe('an external relay workload'), port: Port.optional() })
+      .strict()
+      .optional(),
+    spoof: z.object({ source: z.ipv4() }).strict().optional(),
+    application: z.enum(['postgres']).optional(),
+    /** Repeat the probe to expose flaky paths ("converge N"); every attempt is reported. */
+    attempts: z.number().int().min(1).max(10).default(1),
+    timeoutMs: z.number().int().min(100).max(60_000).default(3000),
+    expect: z.array(Expectation).default([]),
+  })
+  .strict();
+export type Probe = z.infer<typeof Probe>;
+
+export const ControlId = z
+  .string()
+  .regex(/^[a-z0-9.-]+:[a-z0-9.()-]+$/, 'must be catalog:id, like nist-800-53r5:sc-7');
+
+export const Scenario = z
+  .object({
+    id: Identifier.describe('must equal the folder name'),
+    title: z.string().min(1),
+    why: z.string().min(1),
+    /** Upstream docs or source paths backing the scenario's claims. */
+    sources: z.array(z.string().min(1)).min(1),
+    controls: z.array(ControlId).default([]),
+    applies: z
+      .object({
+        mesh: z.array(MeshMode).min(1).optional(),
+        dataplane: z.array(Dataplane).min(1).optional(),
+        admission: z.array(AdmissionLevel).min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    workloads: z.record(Identifier, Workload),
+    variants: z.record(Identifier, Variant),
+    probes: z.array(Probe).min(1),
+  })
+  .strict();
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
+
+/** The manifests and admission override of a variant, whichever way it was written. */
+export function variantSpec(variant: Variant): {
+  manifests: string[];
+  admission?: z.infer<typeof AdmissionLevel>;
+} {
+  return Array.isArray(variant) ? { manifests: variant } : variant;
+}

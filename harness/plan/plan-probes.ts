@@ -1,0 +1,93 @@
+// The probes of one instance, each with its source pod, a destination the run resolves to an
+// address, and the expectation that applies on this stack and variant.
+import type { builtinTargets } from '../model/builtin.ts';
+import { relayPorts } from '../model/builtin.ts';
+import { matchExpectation } from '../model/expectation.ts';
+import type { Expectation, Probe, Scenario } from '../model/scenario.ts';
+import { isPodWorkload } from '../model/scenario.ts';
+import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
+import type { StackTraits } from '../model/traits.ts';
+import type { PodToStart } from './render-workloads.ts';
+import { optOutSuffix } from './render-workloads.ts';
+
+/** A destination as the plan knows it; the run turns it into an address. */
+export type Destination =
+  | { kind: 'service'; workload: string; namespace: string; service: string; port: number }
+  | { kind: 'pod'; workload: string; namespace: string; deployment: string; port: number }
+  | { kind: 'builtin'; workload: string; builtin: keyof typeof builtinTargets; port: number }
+  | { kind: 'external'; workload: string; external: 'relay' | 'postgres'; port: number };
+
+export interface PlannedProbe {
+  /** Stable across runs: `<stack>/<scenario>/<variant>/<probe>`. */
+  testId: string;
+  probe: Probe;
+  source: PodToStart;
+  destination: Destination;
+  protocol: 'tcp' | 'http' | 'udp';
+  /** The relay for udp-tunnel probes. */
+  relay?: { workload: string; port: number };
+  expectation?: Expectation;
+  expectationIndex?: number;
+}
+
+export function testId(stack: string, scenario: string, variant: string, probe: string): string {
+  return `${stack}/${scenario}/${variant}/${probe}`;
+}
+
+export function describeDestination(destination: Destination): string {
+  switch (destination.kind) {
+    case 'service':
+      return `${destination.workload} (service ${destination.namespace}/${destination.service}:${destination.port})`;
+    case 'pod':
+      return `${destination.workload} (pod of ${destination.namespace}/${destination.deployment}:${destination.port})`;
+    case 'builtin':
+      return `${destination.builtin}:${destination.port}`;
+    case 'external':
+      return `${destination.external} outside the cluster:${destination.port}`;
+  }
+}
+
+export function planProbes(
+  scenario: Scenario,
+  variant: string,
+  traits: StackTraits,
+  pods: readonly PodToStart[],
+  namespaces: ReadonlyMap<string, string>,
+): PlannedProbe[] {
+  return scenario.probes.map((probe) => {
+    const twin = probe.preludes.includes('inject-opt-out');
+    const source = pods.find(
+      (pod) =>
+        pod.workload === probe.from &&
+        pod.deployment === (twin ? `${probe.from}${optOutSuffix}` : probe.from),
+    );
+    const target = scenario.workloads[probe.to.workload];
+    if (!source || !target) throw new Error(`probe ${probe.id}: unvalidated scenario reached the planner`);
+    const port = resolvePort(probe, target) ?? 0;
+    let destination: Destination;
+    if (isPodWorkload(target)) {
+      const namespace = namespaces.get(target.namespace) ?? target.namespace;
+      destination =
+        probe.to.via === 'pod'
+          ? { kind: 'pod', workload: probe.to.workload, namespace, deployment: probe.to.workload, port }
+          : { kind: 'service', workload: probe.to.workload, namespace, service: probe.to.workload, port };
+    } else if ('builtin' in target) {
+      destination = { kind: 'builtin', workload: probe.to.workload, builtin: target.builtin, port };
+    } else {
+      destination = { kind: 'external', workload: probe.to.workload, external: target.external, port };
+    }
+    const matched = matchExpectation(probe.expect, traits, variant);
+    const relayWorkload = probe.tunnel?.relay;
+    return {
+      testId: testId(traits.stack, scenario.id, variant, probe.id),
+      probe,
+      source,
+      destination,
+      protocol: techniqueProtocol(probe.technique),
+      ...(relayWorkload
+        ? { relay: { workload: relayWorkload, port: probe.tunnel?.port ?? relayPorts.tunnel } }
+        : {}),
+      ...(matched ? { expectation: matched.expectation, expectationIndex: matched.index } : {}),
+    };
+  });
+}

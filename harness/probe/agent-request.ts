@@ -1,0 +1,34 @@
+// A prepared probe (planned, destination resolved) as the agent's batch entry (harness/agent/protocol.ts).
+import type { ProbeRequestInput } from '../agent/protocol.ts';
+import { inPodPreludes } from '../model/technique.ts';
+import type { PreparedProbe } from '../run/agent-client.ts';
+
+/** The database and role the "database outside the mesh" accepts (harness/provision/external-targets.ts). */
+export const postgresLogin = { user: 'postgres', database: 'postgres' } as const;
+
+export function agentProbeRequest(prepared: PreparedProbe): ProbeRequestInput {
+  const { probe } = prepared.planned;
+  return {
+    id: prepared.attemptId,
+    technique: probe.technique,
+    host: prepared.host,
+    port: prepared.port,
+    timeoutMs: probe.timeoutMs,
+    preludes: probe.preludes.filter((prelude) =>
+      inPodPreludes.includes(prelude),
+    ) as ProbeRequestInput['preludes'],
+    ...(probe.technique === 'http'
+      ? {
+          http: {
+            method: probe.http?.method ?? 'GET',
+            path: probe.http?.path ?? '/',
+            ...(probe.http?.headers ? { headers: probe.http.headers } : {}),
+          },
+        }
+      : {}),
+    ...(prepared.dnsName ? { dnsName: prepared.dnsName } : {}),
+    ...(prepared.relay ? { relay: prepared.relay } : {}),
+    ...(probe.spoof ? { spoof: { source: probe.spoof.source } } : {}),
+    ...(probe.application === 'postgres' ? { application: 'postgres', ...postgresLogin } : {}),
+  };
+}

@@ -1,0 +1,309 @@
+// What gauntlet asks of a Docker engine, and a CLI adapter over an injected `Shell`. The CLI (not
+// the Engine API) because it is what users have and what `kind` itself drives; the client
+// negotiates the API version with whatever engine answers (here a 28.x client talks to Debian's
+// 20.10 engine). Subcommands and flags: docs.docker.com/reference/cli/docker/ (image build,
+// container run/exec/inspect/rm, network create/rm/ls, container ls --filter label=).
+import { z } from 'zod';
+import { GauntletError } from '../errors.ts';
+import type { Shell, ShellOptions, ShellResult } from '../shell.ts';
+import { formatCommandFailure } from '../text/command-failure.ts';
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface BuildOptions {
+  context: string;
+  tag: string;
+  labels?: Labels;
+  buildArgs?: Readonly<Record<string, string>>;
+}
+
+export interface RunOptions {
+  image: string;
+  name?: string;
+  network?: string;
+  labels?: Labels;
+  privileged?: boolean;
+  capAdd?: readonly string[];
+  capDrop?: readonly string[];
+  securityOpt?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  command?: readonly string[];
+}
+
+export interface ExecOptions {
+  input?: string;
+  user?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const ContainerInspect = z.object({
+  Id: z.string(),
+  Name: z.string(),
+  State: z.object({ Running: z.boolean(), Status: z.string() }),
+  Config: z.object({ Image: z.string(), Labels: z.record(z.string(), z.string()).nullable() }),
+  NetworkSettings: z.object({
+    Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullable(),
+  }),
+});
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  running: boolean;
+  status: string;
+  image: string;
+  labels: Record<string, string>;
+  /** Address of the container on each network it is attached to. */
+  addresses: Record<string, string>;
+}
+
+export interface Docker {
+  /** The engine's version; throws GAUNTLET_DOCKER_UNAVAILABLE when no engine answers. */
+  serverVersion(signal?: AbortSignal): Promise<string>;
+  build(options: BuildOptions, signal?: AbortSignal): Promise<void>;
+  imageExists(ref: string, signal?: AbortSignal): Promise<boolean>;
+  /** The image's size in bytes as the engine reports it (uncompressed, all layers). */
+  imageSize(ref: string, signal?: AbortSignal): Promise<number>;
+  /** Pulls an image; resolves false (never throws) when no registry answers in time. */
+  tryPull(ref: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Starts a detached container; resolves with its id. */
+  run(options: RunOptions, signal?: AbortSignal): Promise<string>;
+  /** Runs a command in a running container; resolves whatever the exit code. */
+  exec(container: string, command: readonly string[], options?: ExecOptions): Promise<ShellResult>;
+  inspect(container: string, signal?: AbortSignal): Promise<ContainerInfo>;
+  /** Force-removes containers (and their anonymous volumes); unknown ids are not an error. */
+  remove(containers: readonly string[], signal?: AbortSignal): Promise<void>;
+  createNetwork(name: string, options?: { labels?: Labels }, signal?: AbortSignal): Promise<string>;
+  /** Removes networks; unknown names are not an error. */
+  removeNetwork(names: readonly string[], signal?: AbortSignal): Promise<void>;
+  /** Ids of containers (running or not) carrying `label` (`key` or `key=value`). */
+  containersWithLabel(label: string, signal?: AbortSignal): Promise<string[]>;
+  /** Names of networks carrying `label`. */
+  networksWithLabel(label: string, signal?: AbortSignal): Promise<string[]>;
+}
+
+const unavailablePatterns = [
+  /Cannot connect to the Docker daemon/i,
+  /Is the docker daemon running/i,
+  /error during connect/i,
+  /permission denied while trying to connect to the Docker daemon/i,
+];
+
+/** True when a failed docker command failed because no engine (or no client) was there. */
+export function isEngineUnavailable(result: Pick<ShellResult, 'exitCode' | 'stderr'>): boolean {
+  return result.exitCode === 127 || unavailablePatterns.some((pattern) => pattern.test(result.stderr));
+}
+
+const unknownObjectPatterns = [/No such (container|network|object)/i, /network .* not found/i];
+
+function flagPairs(flag: string, values: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.entries(values ?? {}).flatMap(([key, value]) => [flag, `${key}=${value}`]);
+}
+
+function splitLines(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+export function parseContainerInspect(stdout: string, container: string): ContainerInfo {
+  const parsed = z.array(ContainerInspect).min(1).safeParse(JSON.parse(stdout));
+  if (!parsed.success)
+    throw new GauntletError(
+      'GAUNTLET_COMMAND_FAILED',
+      `docker inspect ${container}: unexpected output (${parsed.error.issues[0]?.message ?? 'empty'})`,
+    );
+  const [raw] = parsed.data as [z.infer<typeof ContainerInspect>];
+  return {
+    id: raw.Id,
+    name: raw.Name.replace(/^\//, ''),
+    running: raw.State.Running,
+    status: raw.State.Status,
+    image: raw.Config.Image,
+    labels: raw.Config.Labels ?? {},
+    addresses: Object.fromEntries(
+      Object.entries(raw.NetworkSettings.Networks ?? {}).map(([network, settings]) => [
+        network,
+        settings.IPAddress,
+      ]),
+    ),
+  };
+}
+
+/** The real adapter: every call is one `docker` CLI invocation through `shell`. */
+export function dockerCli(shell: Shell, binary = 'docker'): Docker {
+  async function docker(args: readonly string[], options: ShellOptions = {}): Promise<ShellResult> {
+    return shell.run(binary, args, options);
+  }
+
+  function failure(result: ShellResult, what: string): GauntletError {
+    if (isEngineUnavailable(result))
+      return new GauntletError(
+        'GAUNTLET_DOCKER_UNAVAILABLE',
+        formatCommandFailure(result, what),
+        'start a Docker engine (CI: bash scripts/ci/docker.sh) and check `docker info`',
+      );
+    return new GauntletError('GAUNTLET_COMMAND_FAILED', formatCommandFailure(result, what));
+  }
+
+  async function checked(
+    args: readonly string[],
+    what: string,
+    options: ShellOptions = {},
+  ): Promise<ShellResult> {
+    const result = await docker(args, options);
+    if (result.exitCode === 0) return result;
+    throw failure(result, what);
+  }
+
+  /** For removals: an object that is already gone is what was wanted (the others are removed). */
+  async function tolerant(args: readonly string[], what: string, signal?: AbortSignal): Promise<void> {
+    const result = await docker(args, signal ? { signal } : {});
+    if (result.exitCode === 0) return;
+    const complaints = splitLines(result.stderr).filter((line) => !/^exit status \d+$/.test(line));
+    const onlyUnknown =
+      complaints.length > 0 &&
+      complaints.every((line) => unknownObjectPatterns.some((pattern) => pattern.test(line)));
+    if (!onlyUnknown) throw failure(result, what);
+  }
+
+  const withSignal = (signal?: AbortSignal): ShellOptions => (signal ? { signal } : {});
+
+  return {
+    async serverVersion(signal) {
+      const result = await docker(['version', '--format', '{{.Server.Version}}'], {
+        timeoutMs: 20_000,
+        ...withSignal(signal),
+      });
+      if (result.exitCode !== 0 || result.stdout.trim() === '')
+        throw new GauntletError(
+          'GAUNTLET_DOCKER_UNAVAILABLE',
+          formatCommandFailure(result, 'asking the Docker engine for its version'),
+          'start a Docker engine (CI: bash scripts/ci/docker.sh) and check `docker info`',
+        );
+      return result.stdout.trim();
+    },
+
+    async build(options, signal) {
+      await checked(
+        [
+          'build',
+          '--tag',
+          options.tag,
+          ...flagPairs('--label', options.labels),
+          ...flagPairs('--build-arg', options.buildArgs),
+          options.context,
+        ],
+        `building ${options.tag} from ${options.context}`,
+        withSignal(signal),
+      );
+    },
+
+    async imageExists(ref, signal) {
+      const result = await docker(['image', 'inspect', '--format', '{{.Id}}', ref], withSignal(signal));
+      if (result.exitCode === 0) return true;
+      if (isEngineUnavailable(result))
+        await checked(['info'], 'reaching the Docker engine', withSignal(signal));
+      return false;
+    },
+
+    async imageSize(ref, signal) {
+      const result = await checked(
+        ['image', 'inspect', '--format', '{{.Size}}', ref],
+        `inspecting image ${ref}`,
+        withSignal(signal),
+      );
+      return Number(result.stdout.trim());
+    },
+
+    async tryPull(ref, timeoutMs, signal) {
+      const result = await docker(['pull', '--quiet', ref], { timeoutMs, ...withSignal(signal) });
+      return result.exitCode === 0;
+    },
+
+    async run(options, signal) {
+      const args = [
+        'run',
+        '--detach',
+        ...(options.name ? ['--name', options.name] : []),
+        ...(options.network ? ['--network', options.network] : []),
+        ...flagPairs('--label', options.labels),
+        ...(options.privileged ? ['--privileged'] : []),
+        ...(options.capAdd ?? []).flatMap((capability) => ['--cap-add', capability]),
+        ...(options.capDrop ?? []).flatMap((capability) => ['--cap-drop', capability]),
+        ...(options.securityOpt ?? []).flatMap((option) => ['--security-opt', option]),
+        ...flagPairs('--env', options.env),
+        options.image,
+        ...(options.command ?? []),
+      ];
+      const result = await checked(args, `starting a container from ${options.image}`, withSignal(signal));
+      return result.stdout.trim();
+    },
+
+    async exec(container, command, options = {}) {
+      const args = [
+        'exec',
+        ...(options.input !== undefined ? ['--interactive'] : []),
+        ...(options.user ? ['--user', options.user] : []),
+        container,
+        ...command,
+      ];
+      const result = await docker(args, {
+        ...(options.input !== undefined ? { input: options.input } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...withSignal(options.signal),
+      });
+      if (isEngineUnavailable(result) && result.exitCode !== 127)
+        await checked(['info'], 'reaching the Docker engine', withSignal(options.signal));
+      return result;
+    },
+
+    async inspect(container, signal) {
+      const result = await checked(
+        ['container', 'inspect', container],
+        `inspecting container ${container}`,
+        withSignal(signal),
+      );
+      return parseContainerInspect(result.stdout, container);
+    },
+
+    async remove(containers, signal) {
+      if (containers.length === 0) return;
+      await tolerant(['rm', '--force', '--volumes', ...containers], 'removing containers', signal);
+    },
+
+    async createNetwork(name, options = {}, signal) {
+      const result = await checked(
+        ['network', 'create', ...flagPairs('--label', options.labels), name],
+        `creating network ${name}`,
+        withSignal(signal),
+      );
+      return result.stdout.trim();
+    },
+
+    async removeNetwork(names, signal) {
+      if (names.length === 0) return;
+      await tolerant(['network', 'rm', ...names], 'removing networks', signal);
+    },
+
+    async containersWithLabel(label, signal) {
+      const result = await checked(
+        ['container', 'ls', '--all', '--quiet', '--no-trunc', '--filter', `label=${label}`],
+        `listing containers labelled ${label}`,
+        withSignal(signal),
+      );
+      return splitLines(result.stdout);
+    },
+
+    async networksWithLabel(label, signal) {
+      const result = await checked(
+        ['network', 'ls', '--format', '{{.Name}}', '--filter', `label=${label}`],
+        `listing networks labelled ${label}`,
+        withSignal(signal),
+      );
+      return splitLines(result.stdout);
+    },
+  };
+}

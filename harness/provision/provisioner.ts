@@ -1,0 +1,278 @@
+// The provisioning steps a run takes, behind one interface (the run's environment composes it; unit
+// tests of the run use a fake). The real implementation composes the tool cache, kind, Calico and
+// Istio adapters; every command line it runs comes from the pure *Args functions of those modules.
+import { join } from 'node:path';
+import { GauntletError } from '../errors.ts';
+import type { Stack } from '../model/stack.ts';
+import type { Versions } from '../model/versions.ts';
+import { renderKindConfig } from '../plan/kind-config.ts';
+import type { Shell, ShellResult } from '../shell.ts';
+import { runChecked } from '../shell.ts';
+import {
+  calicoManifests,
+  disableConnectTimeLbArgs,
+  expectedTigeraStatuses,
+  kubectlCreateArgs,
+  needsConnectTimeLbDisabled,
+  patchCustomResources,
+  renderDocuments,
+  tigeraStatusArgs,
+  tigeraStatusReadiness,
+} from './calico.ts';
+import type { Fetch } from './download.ts';
+import { download } from './download.ts';
+import type { Workload } from './istio.ts';
+import { istioctlInstallArgs, istioWorkloads, rolloutStatusArgs } from './istio.ts';
+import type { KindDeps, StartedKindCluster } from './kind.ts';
+import { deleteKindCluster, KindCluster, StartedKindCluster as Started } from './kind.ts';
+import type { PlatformId } from './platform.ts';
+import { detectPlatform } from './platform.ts';
+import type { ResolvedTool, ToolName } from './tool-cache.ts';
+import { fetchVerified, ToolCache, toolSpec } from './tool-cache.ts';
+import type { Clock } from './wait.ts';
+import { isTransientError, waitFor } from './wait.ts';
+
+export interface Provisioner {
+  /** Creates a kind cluster for the stack under `name` (a per-run name). */
+  createCluster(stack: Stack, name: string, signal: AbortSignal): Promise<StartedKindCluster>;
+  /** Attaches to an existing kind cluster (--reuse-cluster). */
+  attachCluster(name: string, signal: AbortSignal): Promise<StartedKindCluster>;
+  installCalico(cluster: StartedKindCluster, stack: Stack, signal: AbortSignal): Promise<void>;
+  installIstio(
+    cluster: StartedKindCluster,
+    stack: Stack,
+    options: { ingressGateway: boolean },
+    signal: AbortSignal,
+  ): Promise<void>;
+  loadImage(cluster: StartedKindCluster, image: string, signal: AbortSignal): Promise<void>;
+  /** Deletes by name; quiet when the cluster never came to exist. */
+  deleteCluster(name: string, signal: AbortSignal): Promise<void>;
+  /** The tools used so far, with where they came from (for results and `doctor`). */
+  toolsUsed(): ResolvedTool[];
+}
+
+export interface ProvisionTimeouts {
+  kindCreateMs: number;
+  calicoReadyMs: number;
+  istioInstallMs: number;
+  istioReadyMs: number;
+}
+
+export const defaultTimeouts: ProvisionTimeouts = {
+  kindCreateMs: 10 * 60_000,
+  calicoReadyMs: 10 * 60_000,
+  istioInstallMs: 15 * 60_000,
+  istioReadyMs: 5 * 60_000,
+};
+
+export interface RealProvisionerOptions {
+  versions: Versions;
+  shell: Shell;
+  cacheDir: string;
+  fetch?: Fetch;
+  platform?: PlatformId;
+  clock?: Clock;
+  timeouts?: Partial<ProvisionTimeouts>;
+  /** Ignore tools on PATH and use the pinned downloads only. */
+  ignorePath?: boolean;
+  /** PATH to search for preinstalled tools (default: $PATH). */
+  searchPath?: string;
+  log?: (message: string) => void;
+}
+
+export function realProvisioner(options: RealProvisionerOptions): Provisioner {
+  const timeouts = { ...defaultTimeouts, ...options.timeouts };
+  const platform = options.platform ?? detectPlatform().id;
+  const cache = new ToolCache({
+    cacheDir: options.cacheDir,
+    shell: options.shell,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.ignorePath ? { ignorePath: true } : {}),
+    ...(options.searchPath !== undefined ? { searchPath: options.searchPath } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const resolved = new Map<string, Promise<ResolvedTool>>();
+  const used: ResolvedTool[] = [];
+  const tool = (name: ToolName, signal: AbortSignal, istioVersion?: string): Promise<ResolvedTool> => {
+    const key = `${name}@${istioVersion ?? ''}`;
+    let pending = resolved.get(key);
+    if (!pending) {
+      pending = cache.resolve(toolSpec(name, options.versions, platform, istioVersion), signal).then(
+        (found) => {
+          used.push(found);
+          return found;
+        },
+        (error: unknown) => {
+          // A failed resolution is retried on the next call rather than remembered.
+          resolved.delete(key);
+          throw error;
+        },
+      );
+      resolved.set(key, pending);
+    }
+    return pending;
+  };
+  const kindDeps = async (name: string, signal: AbortSignal): Promise<KindDeps> => ({
+    shell: options.shell,
+    kind: (await tool('kind', signal)).path,
+    workDir: join(options.cacheDir, 'clusters', name),
+  });
+  const kubectl = async (signal: AbortSignal) => (await tool('kubectl', signal)).path;
+
+  /** Runs a command for a poll: a non-zero exit becomes an error carrying stderr (transient or not). */
+  const pollCommand = async (command: string, args: string[], signal: AbortSignal): Promise<ShellResult> => {
+    const result = await options.shell.run(command, args, { timeoutMs: 30_000, signal });
+    if (result.exitCode !== 0)
+      throw new Error((result.stderr || result.stdout).trim().split('\n').slice(-2).join(' | '));
+    return result;
+  };
+
+  /** Polls `kubectl rollout status` (exit 0 once rolled out) within a bounded wait. */
+  const waitRolledOut = async (
+    cluster: StartedKindCluster,
+    workload: Workload,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<void> => {
+    const kubectlPath = await kubectl(signal);
+    await waitFor(
+      `${workload.kind}/${workload.name} in ${workload.namespace} rolled out`,
+      async (pollSignal) => {
+        const result = await options.shell.run(
+          kubectlPath,
+          rolloutStatusArgs(cluster.kubeconfigPath, workload),
+          {
+            timeoutMs: 30_000,
+            signal: pollSignal ?? signal,
+          },
+        );
+        const text = (result.stdout || result.stderr).trim().split('\n').slice(-1)[0] ?? '';
+        return { done: result.exitCode === 0, seen: text || `exit ${result.exitCode}` };
+      },
+      {
+        timeoutMs,
+        intervalMs: 3_000,
+        signal,
+        isTransient: isTransientError,
+        ...(options.clock ? { clock: options.clock } : {}),
+      },
+    );
+  };
+
+  return {
+    async createCluster(stack, name, signal) {
+      const deps = await kindDeps(name, signal);
+      const config = renderKindConfig(stack, options.versions, { name });
+      return new KindCluster(name, config, deps).start({ signal, timeoutMs: timeouts.kindCreateMs });
+    },
+
+    async attachCluster(name, signal) {
+      return Started.attach(name, await kindDeps(name, signal), undefined, signal);
+    },
+
+    async installCalico(cluster, stack, signal) {
+      const release = options.versions.calico[stack.cni.version];
+      if (!release)
+        throw new GauntletError(
+          'GAUNTLET_INVALID_CATALOG',
+          `Calico ${stack.cni.version} is not pinned in clusters/versions.yaml`,
+        );
+      const kubectlPath = await kubectl(signal);
+      let expected: string[] = [];
+      for (const manifest of calicoManifests(release)) {
+        let text: string;
+        if (manifest.sha256) {
+          const fetched = await fetchVerified(
+            { url: manifest.url, sha256: manifest.sha256 },
+            { ...(options.fetch ? { fetch: options.fetch } : {}), signal },
+          );
+          text = new TextDecoder().decode(fetched.data);
+        } else {
+          options.log?.(
+            `${manifest.url}: no sha256 pinned in clusters/versions.yaml (run \`gauntlet versions pin\`)`,
+          );
+          text = new TextDecoder().decode(
+            await download(manifest.url, { ...(options.fetch ? { fetch: options.fetch } : {}), signal }),
+          );
+        }
+        if (manifest.name === 'custom-resources') {
+          const docs = patchCustomResources(text, stack.cni.dataplane);
+          expected = expectedTigeraStatuses(docs);
+          text = renderDocuments(docs);
+        }
+        await runChecked(options.shell, kubectlPath, kubectlCreateArgs(cluster.kubeconfigPath), {
+          input: text,
+          timeoutMs: 180_000,
+          signal,
+          what: `creating Calico ${stack.cni.version} ${manifest.name}`,
+        });
+      }
+      const waitOptions = {
+        timeoutMs: timeouts.calicoReadyMs,
+        intervalMs: 5_000,
+        signal,
+        isTransient: isTransientError,
+        ...(options.clock ? { clock: options.clock } : {}),
+      };
+      await waitFor(
+        `every tigerastatus Available (Calico ${stack.cni.version}, ${stack.cni.dataplane})`,
+        async (pollSignal) => {
+          const result = await pollCommand(
+            kubectlPath,
+            tigeraStatusArgs(cluster.kubeconfigPath),
+            pollSignal ?? signal,
+          );
+          return tigeraStatusReadiness(result.stdout, expected);
+        },
+        waitOptions,
+      );
+      if (needsConnectTimeLbDisabled(stack)) {
+        await runChecked(options.shell, kubectlPath, disableConnectTimeLbArgs(cluster.kubeconfigPath), {
+          timeoutMs: 60_000,
+          signal,
+          what: 'disabling Calico eBPF connect-time load balancing for Istio',
+        });
+        await waitRolledOut(
+          cluster,
+          { kind: 'daemonset', namespace: 'calico-system', name: 'calico-node' },
+          timeouts.calicoReadyMs,
+          signal,
+        );
+      }
+    },
+
+    async installIstio(cluster, stack, installOptions, signal) {
+      const mode = stack.mesh.mode;
+      if (mode === 'none' || stack.mesh.istio === undefined) return;
+      const istioctl = await tool('istioctl', signal, stack.mesh.istio);
+      await runChecked(
+        options.shell,
+        istioctl.path,
+        istioctlInstallArgs(mode, {
+          kubeconfig: cluster.kubeconfigPath,
+          ingressGateway: installOptions.ingressGateway,
+          readinessTimeoutSeconds: Math.round(timeouts.istioReadyMs / 1000),
+        }),
+        {
+          timeoutMs: timeouts.istioInstallMs,
+          signal,
+          what: `installing Istio ${stack.mesh.istio} (${mode})`,
+        },
+      );
+      for (const workload of istioWorkloads(mode, installOptions.ingressGateway))
+        await waitRolledOut(cluster, workload, timeouts.istioReadyMs, signal);
+    },
+
+    async loadImage(cluster, image, signal) {
+      await cluster.loadImage(image, signal);
+    },
+
+    async deleteCluster(name, signal) {
+      await deleteKindCluster(name, await kindDeps(name, signal), signal);
+    },
+
+    toolsUsed() {
+      return [...used];
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// What the run records for one flow (a probe of one scenario variant on one stack): every attempt
+// with its raw observation and verdict, the combined verdict, and the check against expectation.
+import type { PodInfo } from '../cluster/cluster.ts';
+import type { CheckOutcome, Layer, Verdict } from '../model/verdict.ts';
+import type { PlannedProbe } from '../plan/plan-probes.ts';
+
+/** An observation as the agent reported it (harness/agent/protocol.ts), or one the run made itself. */
+export interface RawObservation {
+  id: string;
+  outcome: string;
+  [field: string]: unknown;
+}
+
+export interface FlowAttempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  observation: RawObservation;
+  verdict: Verdict;
+  layer?: Layer;
+  reason: string;
+}
+
+export interface FlowResult {
+  planned: PlannedProbe;
+  instanceName: string;
+  sourcePod?: PodInfo;
+  destination?: { host: string; port: number };
+  attempts: FlowAttempt[];
+  verdict: Verdict;
+  layer?: Layer;
+  reason: string;
+  flaky: boolean;
+  outcome: CheckOutcome;
+  diagnostics: string[];
+}

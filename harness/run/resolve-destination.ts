@@ -1,0 +1,87 @@
+// Turns a planned destination into an address the agent can dial, from what the cluster reports.
+// Unresolvable destinations are reasons, so the flow is judged inconclusive rather than guessed.
+import { builtinTargets } from '../model/builtin.ts';
+import type { Cluster, PodInfo, WorkloadReadiness } from '../cluster/cluster.ts';
+import type { Destination } from '../plan/plan-probes.ts';
+import type { ExternalTargets } from './environment.ts';
+
+export type Resolved = { ok: true; host: string; port: number } | { ok: false; reason: string };
+
+export interface ResolveContext {
+  cluster: Cluster;
+  externals: ExternalTargets | undefined;
+  readiness: ReadonlyMap<string, WorkloadReadiness>; // key: namespace/deployment
+  sourcePod: PodInfo;
+  signal: AbortSignal;
+  cache: Map<string, Promise<string | undefined>>;
+}
+
+function cached(
+  context: ResolveContext,
+  key: string,
+  lookup: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  let value = context.cache.get(key);
+  if (!value) {
+    value = lookup();
+    context.cache.set(key, value);
+  }
+  return value;
+}
+
+export async function resolveDestination(
+  destination: Destination,
+  context: ResolveContext,
+): Promise<Resolved> {
+  const { cluster, signal } = context;
+  switch (destination.kind) {
+    case 'service': {
+      const readiness = context.readiness.get(`${destination.namespace}/${destination.workload}`);
+      if (readiness && readiness.state === 'denied-at-admission')
+        return {
+          ok: false,
+          reason: `destination ${destination.workload} was denied at admission: ${readiness.message}`,
+        };
+      const address = await cached(context, `svc/${destination.namespace}/${destination.service}`, () =>
+        cluster.serviceAddress(destination.namespace, destination.service, signal),
+      );
+      return address
+        ? { ok: true, host: address, port: destination.port }
+        : { ok: false, reason: `service ${destination.namespace}/${destination.service} has no ClusterIP` };
+    }
+    case 'pod': {
+      const readiness = context.readiness.get(`${destination.namespace}/${destination.deployment}`);
+      if (!readiness || readiness.state === 'denied-at-admission')
+        return { ok: false, reason: `destination pod ${destination.deployment} was not admitted` };
+      const { pod } = readiness;
+      return pod?.ip
+        ? { ok: true, host: pod.ip, port: destination.port }
+        : { ok: false, reason: `destination pod ${destination.deployment} has no IP (${readiness.state})` };
+    }
+    case 'builtin': {
+      const target = builtinTargets[destination.builtin];
+      if (target.service && target.namespace) {
+        const namespace = target.namespace;
+        const service = target.service;
+        const address = await cached(context, `svc/${namespace}/${service}`, () =>
+          cluster.serviceAddress(namespace, service, signal),
+        );
+        return address
+          ? { ok: true, host: address, port: destination.port }
+          : { ok: false, reason: `${destination.builtin}: service ${namespace}/${service} not found` };
+      }
+      // kubelet and node: the node the source pod runs on, the one its traffic reaches first.
+      const nodes = await cluster.nodeAddresses(signal);
+      const node = nodes.find((candidate) => candidate.name === context.sourcePod.node) ?? nodes[0];
+      return node
+        ? { ok: true, host: node.address, port: destination.port }
+        : { ok: false, reason: 'no node address found' };
+    }
+    case 'external': {
+      const address = context.externals?.addresses[destination.external];
+      return address
+        ? { ok: true, host: address, port: destination.port }
+        : { ok: false, reason: `external target ${destination.external} was not started` };
+    }
+  }
+}

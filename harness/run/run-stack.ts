@@ -1,0 +1,205 @@
+// A whole run on one stack: provision (or reuse) the cluster, install Calico and Istio, load the
+// probe image, start the targets outside the cluster, run every scenario variant (in parallel, each
+// in its own namespaces), and tear down in reverse order whatever happened. Returns every flow's
+// result; a broken step is recorded as the run's error, never thrown past the caller.
+import { GauntletError } from '../errors.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { AgentClient } from './agent-client.ts';
+import { DiagnosticsCollector } from './diagnostics.ts';
+import type { ClusterHandle, ExternalTargets, RunEnvironment, VersionsSeen } from './environment.ts';
+import type { Classify, InstanceOptions } from './execute-instance.ts';
+import { executeInstance } from './execute-instance.ts';
+import type { FlowResult } from './flow.ts';
+import { mapPool } from './pool.ts';
+import type { Progress } from './progress.ts';
+import type { Task } from './tasks.ts';
+import { runTasks } from './tasks.ts';
+
+export interface RunOptions extends InstanceOptions {
+  parallel: number;
+  keepCluster: boolean;
+  reuseCluster?: string;
+  resultsDir: string;
+}
+
+export interface RunDependencies {
+  environment: RunEnvironment;
+  agent: AgentClient;
+  classify: Classify;
+  progress: Progress;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  now: () => Date;
+}
+
+export interface RunOutcome {
+  flows: FlowResult[];
+  /** Scenario variants that could not be run, with the reason. */
+  brokenInstances: { name: string; error: string }[];
+  /** Set when a provisioning step failed or the run was aborted. */
+  error?: string;
+  aborted: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+  versions: VersionsSeen & { kubernetes?: string };
+}
+
+interface RunState {
+  handle?: ClusterHandle;
+  externals?: ExternalTargets;
+  versions: VersionsSeen & { kubernetes?: string };
+}
+
+function message(error: unknown): string {
+  return error instanceof GauntletError
+    ? error.oneLine()
+    : error instanceof Error
+      ? error.message
+      : String(error);
+}
+
+export async function runStack(
+  plan: Plan,
+  dependencies: RunDependencies,
+  options: RunOptions,
+  signals: { signal: AbortSignal; cleanupSignal: AbortSignal },
+): Promise<RunOutcome> {
+  const { environment, progress } = dependencies;
+  const startedAt = dependencies.now();
+  const state: RunState = { versions: {} };
+  const flows: FlowResult[] = [];
+  const brokenInstances: RunOutcome['brokenInstances'] = [];
+  const handleOf = (): ClusterHandle => {
+    if (!state.handle) throw new Error('no cluster yet');
+    return state.handle;
+  };
+
+  const tasks: Task<RunState>[] = [
+    {
+      title: options.reuseCluster
+        ? `attach to kind cluster ${options.reuseCluster}`
+        : `create kind cluster ${plan.clusterName}`,
+      async setup(context, signal) {
+        context.handle = await environment.createCluster(
+          plan,
+          options.reuseCluster ? { reuse: options.reuseCluster } : {},
+          signal,
+        );
+      },
+      // A reused cluster is never deleted; a new one is, even when its creation was interrupted.
+      ...(options.reuseCluster
+        ? {}
+        : {
+            teardown: (_context: RunState, cleanupSignal: AbortSignal) =>
+              environment.deleteCluster(plan.clusterName, cleanupSignal),
+          }),
+    },
+  ];
+  // A reused cluster keeps what it has: Calico, Istio and the image were installed by the run that made it.
+  if (!options.reuseCluster) {
+    tasks.push({
+      title: `install Calico ${plan.stack.cni.version} (${plan.stack.cni.dataplane})`,
+      setup: (_, signal) => environment.installCalico(handleOf(), plan, signal),
+    });
+    if (plan.stack.mesh.mode !== 'none')
+      tasks.push({
+        title: `install Istio ${plan.stack.mesh.istio ?? ''} (${plan.stack.mesh.mode})`,
+        setup: (_, signal) => environment.installIstio(handleOf(), plan, signal),
+      });
+  }
+  tasks.push({
+    title: `load the probe image ${plan.image}`,
+    setup: (_, signal) => environment.loadProbeImage(handleOf(), plan, signal),
+  });
+  if (plan.needs.externals.length > 0)
+    tasks.push({
+      title: `start ${plan.needs.externals.join(' and ')} outside the cluster`,
+      async setup(context, signal) {
+        context.externals = await environment.startExternals(handleOf(), plan.needs.externals, signal);
+      },
+      teardown: async (context, cleanupSignal) => context.externals?.stop(cleanupSignal),
+    });
+  tasks.push({
+    title: `run ${plan.instances.length} scenario variants`,
+    async setup(context, signal) {
+      const handle = handleOf();
+      try {
+        context.versions = {
+          ...(await environment.versions(handle, signal)),
+          kubernetes: await handle.cluster.serverVersion(signal),
+        };
+      } catch (error) {
+        progress.emit({
+          kind: 'warning',
+          message: `could not read the cluster's versions: ${message(error)}`,
+        });
+      }
+      const diagnostics = new DiagnosticsCollector(options.resultsDir, environment, handle);
+      const settled = await mapPool(
+        plan.instances,
+        options.parallel,
+        (instance) =>
+          executeInstance(
+            instance,
+            {
+              handle,
+              ...(context.externals ? { externals: context.externals } : {}),
+              agent: dependencies.agent,
+              classify: dependencies.classify,
+              progress,
+              diagnostics,
+              options,
+              sleep: dependencies.sleep,
+              now: dependencies.now,
+            },
+            signal,
+            signals.cleanupSignal,
+          ),
+        signal,
+      );
+      settled.forEach((result, index) => {
+        if (result.ok) flows.push(...result.value);
+        else brokenInstances.push({ name: plan.instances[index]?.name ?? '?', error: message(result.error) });
+      });
+    },
+  });
+
+  let error: string | undefined;
+  const stepStarts = new Map<string, number>();
+  try {
+    await runTasks(tasks, state, {
+      ...signals,
+      keep: (title) => options.keepCluster && title === tasks[0]?.title,
+      events: {
+        onTaskStart: (title) => {
+          stepStarts.set(title, Date.now());
+          progress.emit({ kind: 'step-start', title });
+        },
+        onTaskEnd: (title, failure) =>
+          progress.emit({
+            kind: 'step-end',
+            title,
+            durationMs: Date.now() - (stepStarts.get(title) ?? Date.now()),
+            ...(failure !== undefined ? { error: message(failure) } : {}),
+          }),
+        onTeardownError: (title, failure) =>
+          progress.emit({ kind: 'warning', message: `cleanup of "${title}" failed: ${message(failure)}` }),
+      },
+    });
+  } catch (failure) {
+    error = message(failure);
+  }
+  if (options.keepCluster && state.handle?.created)
+    progress.emit({
+      kind: 'warning',
+      message: `kept kind cluster ${state.handle.name}: reuse it with --reuse-cluster ${state.handle.name}, delete it with \`kind delete cluster --name ${state.handle.name}\``,
+    });
+  return {
+    flows,
+    brokenInstances,
+    ...(error !== undefined ? { error } : {}),
+    aborted: signals.signal.aborted,
+    startedAt,
+    finishedAt: dependencies.now(),
+    versions: state.versions,
+  };
+}

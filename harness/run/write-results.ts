@@ -1,0 +1,183 @@
+// Turns a run's outcome into results.json (the schema of harness/model/results.ts), writes it
+// beside the diagnostics, and decides the exit code. A broken or interrupted run never counts as
+// green, whatever its flows said (../shared/DESIGN.md "Lessons").
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckInput, Missing, Results, RunStatus } from '../model/results.ts';
+import { buildResults, serializeResults } from '../model/results.ts';
+import type { SecurityContext } from '../model/scenario.ts';
+import { isPodWorkload } from '../model/scenario.ts';
+import { containerSecurityContext } from '../plan/render-workloads.ts';
+import { gauntletVersion } from '../version.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { Counts } from './events.ts';
+import { emptyCounts } from './events.ts';
+import type { FlowResult } from './flow.ts';
+import type { RunOutcome } from './run-stack.ts';
+
+function ciUrl(env: NodeJS.ProcessEnv): string | undefined {
+  // GitHub Actions' default variables (docs.github.com/en/actions/reference/variables-reference).
+  const server = env['GITHUB_SERVER_URL'];
+  const repository = env['GITHUB_REPOSITORY'];
+  const runId = env['GITHUB_RUN_ID'];
+  if (server && repository && runId) return `${server}/${repository}/actions/runs/${runId}`;
+  return env['CI_JOB_URL'] ?? env['BUILD_URL'];
+}
+
+export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckInput {
+  const { planned } = flow;
+  const scenario = plan.instances.find((instance) => instance.name === flow.instanceName)?.scenario.scenario;
+  const sourceWorkload = scenario?.workloads[planned.probe.from];
+  const pod = sourceWorkload && isPodWorkload(sourceWorkload) ? sourceWorkload : undefined;
+  const security = pod ? (containerSecurityContext(pod.securityContext) as SecurityContext) : undefined;
+  const deciding =
+    flow.attempts.find((attempt) => attempt.verdict === flow.verdict) ??
+    flow.attempts[flow.attempts.length - 1];
+  const { id: _id, outcome, ...detail } = deciding?.observation ?? { id: '', outcome: 'error' };
+  const durationMs = deciding?.durationMs;
+  const [stack = '', scenarioId = '', variant = '', probe = ''] = planned.testId.split('/');
+  return {
+    testId: planned.testId,
+    runId,
+    stack,
+    scenario: scenarioId,
+    scenarioTitle: scenario?.title ?? '',
+    variant,
+    probe,
+    ...(planned.probe.title ? { probeTitle: planned.probe.title } : {}),
+    technique: planned.probe.technique,
+    preludes: planned.probe.preludes,
+    source: {
+      workload: planned.probe.from,
+      namespace: planned.source.namespace,
+      ...(flow.sourcePod ? { pod: flow.sourcePod.name, serviceAccount: flow.sourcePod.serviceAccount } : {}),
+      // What the pod really ran with: the scenario's securityContext, or the renderer's default.
+      ...(security ? { capabilities: security.capabilities?.add ?? [] } : {}),
+      ...(security?.runAsUser !== undefined ? { runAsUser: security.runAsUser } : {}),
+      mesh: planned.source.optOut ? 'opted-out' : (pod?.mesh ?? 'enrolled'),
+    },
+    destination: {
+      workload: planned.destination.workload,
+      ...(flow.destination
+        ? { address: flow.destination.host, port: flow.destination.port }
+        : { port: planned.destination.port }),
+      protocol: planned.protocol,
+      via: planned.destination.kind,
+    },
+    ...(planned.expectation
+      ? {
+          expectation: {
+            verdict: planned.expectation.verdict,
+            ...(planned.expectation.by ? { by: planned.expectation.by } : {}),
+            ...(planned.expectation.why ? { why: planned.expectation.why } : {}),
+            confidence: planned.expectation.confidence,
+            ...(planned.expectation.source ? { source: planned.expectation.source } : {}),
+          },
+        }
+      : {}),
+    observation: {
+      outcome: outcome as CheckInput['observation']['outcome'],
+      detail,
+      ...(typeof durationMs === 'number' ? { durationMs: Math.round(durationMs) } : {}),
+    },
+    verdict: flow.verdict,
+    ...(flow.layer ? { layer: flow.layer } : {}),
+    reason: flow.reason,
+    attempts: flow.attempts.map((attempt) => {
+      const { id: _attemptId, outcome: attemptOutcome, ...attemptDetail } = attempt.observation;
+      return {
+        attempt: attempt.attempt,
+        startedAt: attempt.startedAt,
+        durationMs: Math.round(attempt.durationMs),
+        outcome: attemptOutcome as CheckInput['observation']['outcome'],
+        verdict: attempt.verdict,
+        ...(attempt.layer ? { layer: attempt.layer } : {}),
+        reason: attempt.reason,
+        detail: attemptDetail,
+      };
+    }),
+    flaky: flow.flaky,
+    outcome: flow.outcome,
+    controls: scenario?.controls ?? [],
+    diagnostics: flow.diagnostics,
+    startedAt: flow.attempts[0]?.startedAt ?? new Date().toISOString(),
+    durationMs: Math.round(flow.attempts.reduce((total, attempt) => total + attempt.durationMs, 0)),
+  };
+}
+
+export function runStatus(outcome: RunOutcome): RunStatus {
+  if (outcome.error !== undefined || outcome.aborted) return 'broken';
+  return outcome.brokenInstances.length > 0 ? 'partial' : 'complete';
+}
+
+export function countFlows(flows: readonly FlowResult[]): Counts {
+  const counts = emptyCounts();
+  for (const flow of flows) if (flow.outcome !== 'waived') counts[flow.outcome] += 1;
+  return counts;
+}
+
+/** 0 every judged check passed; 1 a check failed; 2 the run broke, was interrupted or left flows unjudged. */
+export function runExitCode(outcome: RunOutcome, counts: Counts): 0 | 1 | 2 {
+  if (runStatus(outcome) !== 'complete') return 2;
+  if (counts['fail-security'] > 0 || counts['fail-availability'] > 0) return 1;
+  if (counts.inconclusive > 0) return 2;
+  return 0;
+}
+
+export function writeRunResults(
+  plan: Plan,
+  outcome: RunOutcome,
+  dir: string,
+  options: { env: NodeJS.ProcessEnv },
+): { file: string; counts: Counts; results: Results } {
+  const { stack } = plan;
+  const missing: Missing[] = [];
+  for (const broken of outcome.brokenInstances)
+    missing.push({ what: `scenario variant ${broken.name}`, reason: broken.error });
+  const judged = new Set(outcome.flows.map((flow) => flow.instanceName));
+  if (outcome.error !== undefined || outcome.aborted)
+    for (const instance of plan.instances)
+      if (
+        !judged.has(instance.name) &&
+        !outcome.brokenInstances.some((broken) => broken.name === instance.name)
+      )
+        missing.push({
+          what: `scenario variant ${instance.name}`,
+          reason: outcome.aborted ? 'the run was interrupted' : 'the run broke before it',
+        });
+  const results = buildResults(
+    {
+      id: plan.runId,
+      startedAt: outcome.startedAt.toISOString(),
+      finishedAt: outcome.finishedAt.toISOString(),
+      gauntletVersion,
+      status: runStatus(outcome),
+      missing,
+      ...(outcome.error !== undefined
+        ? { error: outcome.error }
+        : outcome.aborted
+          ? { error: 'interrupted' }
+          : {}),
+      skipped: plan.skipped,
+      environment: {
+        stack: stack.id,
+        stackTitle: stack.title,
+        ...(stack.id.includes('+') ? { matrixCell: stack.id } : {}),
+        ...(outcome.versions.kubernetes
+          ? { kubernetes: outcome.versions.kubernetes }
+          : { kubernetes: stack.kubernetes }),
+        ...(outcome.versions.kind ? { kind: outcome.versions.kind } : {}),
+        calico: { version: outcome.versions.calico ?? stack.cni.version, dataplane: stack.cni.dataplane },
+        ...(stack.mesh.istio ? { istio: { version: outcome.versions.istio ?? stack.mesh.istio } } : {}),
+        mesh: stack.mesh.mode,
+        admission: stack.admission,
+        ...(options.env['GITHUB_SHA'] ? { gitCommit: options.env['GITHUB_SHA'] } : {}),
+        ...(ciUrl(options.env) ? { ciUrl: ciUrl(options.env) } : {}),
+      },
+    },
+    outcome.flows.map((flow) => flowToCheck(flow, plan, plan.runId)),
+  );
+  const file = join(dir, 'results.json');
+  writeFileSync(file, serializeResults(results));
+  return { file, counts: countFlows(outcome.flows), results };
+}

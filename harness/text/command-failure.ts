@@ -1,0 +1,36 @@
+// Pure formatting of a failed external command: what ran, how it ended, and the stderr lines that
+// matter (the last few non-empty ones, where tools print the error), so one failure reads in one glance.
+import type { ShellResult } from '../shell.ts';
+
+const exitMeanings: Record<number, string> = {
+  124: 'timed out',
+  126: 'not executable',
+  127: 'command not found',
+  130: 'interrupted',
+  137: 'killed (SIGKILL, often out of memory)',
+  143: 'terminated (SIGTERM)',
+};
+
+export function describeExit(result: Pick<ShellResult, 'exitCode' | 'signal'>): string {
+  if (result.signal) return `killed by ${result.signal}`;
+  const meaning = exitMeanings[result.exitCode];
+  return meaning ? `exit ${result.exitCode}, ${meaning}` : `exit ${result.exitCode}`;
+}
+
+function quoteArgument(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replaceAll("'", "'\\''")}'`;
+}
+
+export function formatCommand(command: readonly string[]): string {
+  return command.map(quoteArgument).join(' ');
+}
+
+export function formatCommandFailure(result: ShellResult, what?: string, maxLines = 3): string {
+  const lines = (result.stderr || result.stdout)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const tail = lines.slice(-maxLines).join(' | ');
+  const head = what ? `${what} failed` : 'command failed';
+  return `${head}: \`${formatCommand(result.command)}\` (${describeExit(result)})${tail ? `: ${tail}` : ''}`;
+}

@@ -1,0 +1,273 @@
+// The one model every report renders: counts, the overall verdict, failures by kind, the
+// scenario x stack grid, and the flows that evidence each control. Built once from results (after
+// waivers) and rendered by pure writers (json, junit, markdown, html, oscal).
+import type { Control, Controls } from '../harness/model/controls.ts';
+import { describeControl } from '../harness/model/controls.ts';
+import type { Check, Missing, Results, Run } from '../harness/model/results.ts';
+import type { CheckOutcome } from '../harness/model/verdict.ts';
+import { checkOutcomes } from '../harness/model/verdict.ts';
+
+export type OutcomeCounts = Record<CheckOutcome, number> & { total: number };
+
+export function emptyCounts(): OutcomeCounts {
+  return {
+    total: 0,
+    pass: 0,
+    'fail-security': 0,
+    'fail-availability': 0,
+    inconclusive: 0,
+    observed: 0,
+    waived: 0,
+  };
+}
+
+/** Worst first: what a grid cell or a control shows when its flows disagree. */
+export const outcomeSeverity: readonly CheckOutcome[] = [
+  'fail-security',
+  'fail-availability',
+  'inconclusive',
+  'waived',
+  'pass',
+  'observed',
+];
+
+export function worstOutcome(a: CheckOutcome | undefined, b: CheckOutcome): CheckOutcome {
+  if (a === undefined) return b;
+  return outcomeSeverity.indexOf(a) <= outcomeSeverity.indexOf(b) ? a : b;
+}
+
+/**
+ * The report's headline. broken: a run itself failed. failed: a check failed. inconclusive: the
+ * harness could not judge some flows. incomplete: some planned checks are missing. Never `passed`
+ * unless every run is complete and every judged flow passed (a broken run must never count green).
+ */
+export type ReportVerdict = 'passed' | 'failed' | 'inconclusive' | 'incomplete' | 'broken';
+
+export interface CellSummary {
+  counts: OutcomeCounts;
+  worst: CheckOutcome | undefined;
+}
+
+export interface ControlSummary {
+  control: Control;
+  counts: OutcomeCounts;
+  worst: CheckOutcome | undefined;
+  checks: Check[];
+}
+
+export interface ReportModel {
+  generatedAt: string;
+  verdict: ReportVerdict;
+  /** One line saying why the verdict is what it is. */
+  headline: string;
+  runs: Run[];
+  missing: (Missing & { runId: string; stack: string })[];
+  broken: { runId: string; stack: string; error: string }[];
+  counts: OutcomeCounts;
+  stacks: string[];
+  scenarios: { id: string; title: string }[];
+  securityFailures: Check[];
+  availabilityFailures: Check[];
+  inconclusive: Check[];
+  waived: Check[];
+  /** Failures whose waiver has expired: they count again, and the report says so. */
+  expiredWaivers: Check[];
+  flaky: Check[];
+  /** Keyed by `gridKey(scenario, stack)`. */
+  grid: Map<string, CellSummary>;
+  controls: ControlSummary[];
+  checks: Check[];
+}
+
+export function gridKey(scenario: string, stack: string): string {
+  return `${scenario}\u0000${stack}`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+export function formatCounts(counts: OutcomeCounts): string {
+  const parts = [`${counts.pass} passed`];
+  if (counts['fail-security'] > 0) parts.push(plural(counts['fail-security'], 'security regression'));
+  if (counts['fail-availability'] > 0)
+    parts.push(plural(counts['fail-availability'], 'availability regression'));
+  if (counts.inconclusive > 0) parts.push(`${counts.inconclusive} inconclusive`);
+  if (counts.waived > 0) parts.push(`${counts.waived} waived`);
+  if (counts.observed > 0) parts.push(`${counts.observed} observed`);
+  return `${plural(counts.total, 'flow')}: ${parts.join(', ')}`;
+}
+
+function verdictOf(
+  counts: OutcomeCounts,
+  broken: number,
+  missing: number,
+): { verdict: ReportVerdict; headline: string } {
+  if (broken > 0)
+    return { verdict: 'broken', headline: `${plural(broken, 'run')} broke; ${formatCounts(counts)}` };
+  if (counts['fail-security'] + counts['fail-availability'] > 0)
+    return { verdict: 'failed', headline: formatCounts(counts) };
+  if (counts.inconclusive > 0) return { verdict: 'inconclusive', headline: formatCounts(counts) };
+  if (missing > 0)
+    return {
+      verdict: 'incomplete',
+      headline: `${plural(missing, 'planned item')} missing; ${formatCounts(counts)}`,
+    };
+  return { verdict: 'passed', headline: formatCounts(counts) };
+}
+
+export function buildReportModel(results: Results, controls: Controls, generatedAt: Date): ReportModel {
+  const counts = emptyCounts();
+  const grid = new Map<string, CellSummary>();
+  const byControl = new Map<string, ControlSummary>();
+  const stacks = new Set<string>();
+  const scenarios = new Map<string, string>();
+  const model = {
+    securityFailures: [] as Check[],
+    availabilityFailures: [] as Check[],
+    inconclusive: [] as Check[],
+    waived: [] as Check[],
+    expiredWaivers: [] as Check[],
+    flaky: [] as Check[],
+  };
+  for (const check of results.checks) {
+    counts.total += 1;
+    counts[check.outcome] += 1;
+    stacks.add(check.stack);
+    if (!scenarios.has(check.scenario) || scenarios.get(check.scenario) === '')
+      scenarios.set(check.scenario, check.scenarioTitle);
+    const key = gridKey(check.scenario, check.stack);
+    let cell = grid.get(key);
+    if (!cell) grid.set(key, (cell = { counts: emptyCounts(), worst: undefined }));
+    cell.counts.total += 1;
+    cell.counts[check.outcome] += 1;
+    cell.worst = worstOutcome(cell.worst, check.outcome);
+    if (check.outcome === 'fail-security') model.securityFailures.push(check);
+    else if (check.outcome === 'fail-availability') model.availabilityFailures.push(check);
+    else if (check.outcome === 'inconclusive') model.inconclusive.push(check);
+    else if (check.outcome === 'waived') model.waived.push(check);
+    if (check.waiver?.status === 'expired') model.expiredWaivers.push(check);
+    if (check.flaky) model.flaky.push(check);
+    for (const id of check.controls) {
+      let summary = byControl.get(id);
+      if (!summary)
+        byControl.set(
+          id,
+          (summary = {
+            control: describeControl(controls, id),
+            counts: emptyCounts(),
+            worst: undefined,
+            checks: [],
+          }),
+        );
+      summary.counts.total += 1;
+      summary.counts[check.outcome] += 1;
+      summary.worst = worstOutcome(summary.worst, check.outcome);
+      summary.checks.push(check);
+    }
+  }
+  const missing = results.runs.flatMap((run) =>
+    run.missing.map((item) => ({ ...item, runId: run.id, stack: run.environment.stack })),
+  );
+  const broken = results.runs
+    .filter((run) => run.status === 'broken')
+    .map((run) => ({
+      runId: run.id,
+      stack: run.environment.stack,
+      error: run.error ?? 'the run broke (no error recorded)',
+    }));
+  for (const run of results.runs) stacks.add(run.environment.stack);
+  const { verdict, headline } = verdictOf(
+    counts,
+    broken.length,
+    missing.length +
+      results.runs.filter((run) => run.status === 'partial' && run.missing.length === 0).length,
+  );
+  return {
+    generatedAt: generatedAt.toISOString(),
+    verdict,
+    headline,
+    runs: results.runs,
+    missing,
+    broken,
+    counts,
+    stacks: [...stacks].sort(),
+    scenarios: [...scenarios].map(([id, title]) => ({ id, title })).sort((a, b) => a.id.localeCompare(b.id)),
+    ...model,
+    grid,
+    controls: [...byControl.values()].sort((a, b) => a.control.id.localeCompare(b.control.id)),
+    checks: results.checks,
+  };
+}
+
+// ---- how a flow reads, shared by every writer ----
+
+export function destinationText(check: Check): string {
+  const { destination } = check;
+  const port = destination.port !== undefined ? `:${destination.port}` : '';
+  return `${destination.workload}${port}`;
+}
+
+/** `probe: source → destination` */
+export function flowTitle(check: Check): string {
+  return `${check.probe}: ${check.source.workload} → ${destinationText(check)}`;
+}
+
+export function expectedText(check: Check): string {
+  const { expectation } = check;
+  if (!expectation) return 'no expectation';
+  return `${expectation.verdict}${expectation.by ? ` by ${expectation.by}` : ''}`;
+}
+
+export function actualText(check: Check): string {
+  const layer = check.layer ? ` at ${check.layer}` : '';
+  return `${check.verdict}${layer} (${check.observation.outcome})`;
+}
+
+/** One line for a failure: expected vs actual, and why. */
+export function failureLine(check: Check): string {
+  const flaky = check.flaky ? ' [flaky: attempts disagreed]' : '';
+  return `expected ${expectedText(check)}, got ${actualText(check)}: ${check.reason}${flaky}`;
+}
+
+export const outcomeLabels: { [K in CheckOutcome]: string } = {
+  pass: 'pass',
+  'fail-security': 'security regression',
+  'fail-availability': 'availability regression',
+  inconclusive: 'inconclusive',
+  observed: 'observed',
+  waived: 'waived',
+};
+
+export function formatDetailValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/** The evidence of one flow as plain lines: observation, attempts, waiver, diagnostics. */
+export function evidenceLines(check: Check): string[] {
+  const lines = [
+    `test id: ${check.testId}`,
+    `technique: ${check.technique}${check.preludes.length > 0 ? ` after ${check.preludes.join(', ')}` : ''}`,
+    `source: ${check.source.workload}${check.source.namespace ? ` in ${check.source.namespace}` : ''}${check.source.pod ? ` (pod ${check.source.pod})` : ''}${check.source.serviceAccount ? `, service account ${check.source.serviceAccount}` : ''}${check.source.runAsUser !== undefined ? `, uid ${check.source.runAsUser}` : ''}${check.source.capabilities.length > 0 ? `, capabilities ${check.source.capabilities.join(',')}` : ''}`,
+    `destination: ${destinationText(check)}/${check.destination.protocol}${check.destination.address ? ` at ${check.destination.address}` : ''}${check.destination.via ? ` via ${check.destination.via}` : ''}`,
+    `expected: ${expectedText(check)}${check.expectation?.why ? ` (${check.expectation.why})` : ''}${check.expectation?.confidence === 'hypothesis' ? ' [hypothesis]' : ''}`,
+    `observed: ${check.observation.outcome}${check.observation.durationMs !== undefined ? ` in ${check.observation.durationMs} ms` : ''}`,
+  ];
+  for (const [key, value] of Object.entries(check.observation.detail))
+    lines.push(`  ${key}: ${formatDetailValue(value)}`);
+  lines.push(`verdict: ${check.verdict}${check.layer ? ` at ${check.layer}` : ''}: ${check.reason}`);
+  for (const attempt of check.attempts)
+    lines.push(
+      `attempt ${attempt.attempt} at ${attempt.startedAt} (${attempt.durationMs} ms): ${attempt.outcome} -> ${attempt.verdict}${attempt.layer ? ` at ${attempt.layer}` : ''}: ${attempt.reason}`,
+    );
+  if (check.flaky) lines.push('flaky: the attempts disagreed');
+  if (check.waiver)
+    lines.push(
+      `waiver ${check.waiver.id} (${check.waiver.status}, expires ${check.waiver.expires}, approved by ${check.waiver.approver}): ${check.waiver.reason}`,
+    );
+  for (const file of check.diagnostics) lines.push(`diagnostics: ${file}`);
+  return lines;
+}
+
+export { checkOutcomes };

@@ -1,0 +1,70 @@
+// A tiny XML tree and its serialiser, for the JUnit writer: escaping in one place, no dependency.
+export interface XmlElement {
+  name: string;
+  attributes?: Record<string, string | number | undefined>;
+  children?: XmlElement[];
+  text?: string;
+  /** Already serialised children (from `serializeElement`), for large lists built without a tree. */
+  raw?: string[];
+}
+
+// XML 1.0 forbids most C0 control characters even when escaped (w3.org/TR/xml/#charsets).
+/* eslint-disable no-control-regex */
+const invalidXmlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+const needsTextEscape = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const needsAttributeEscape = /[&<>"\n\r\t\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/* eslint-enable no-control-regex */
+
+export function escapeXmlText(value: string): string {
+  if (!needsTextEscape.test(value)) return value;
+  return value
+    .replace(invalidXmlChars, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+export function escapeXmlAttribute(value: string): string {
+  if (!needsAttributeEscape.test(value)) return value;
+  return escapeXmlText(value)
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
+}
+
+function write(element: XmlElement, indent: string, out: string[]): void {
+  let open = `${indent}<${element.name}`;
+  for (const [key, value] of Object.entries(element.attributes ?? {}))
+    if (value !== undefined) open += ` ${key}="${escapeXmlAttribute(String(value))}"`;
+  const children = element.children ?? [];
+  const raw = element.raw ?? [];
+  if (children.length === 0 && raw.length === 0 && element.text === undefined) {
+    out.push(`${open}/>`);
+    return;
+  }
+  if (children.length === 0 && raw.length === 0) {
+    out.push(`${open}>${escapeXmlText(element.text ?? '')}</${element.name}>`);
+    return;
+  }
+  out.push(`${open}>`);
+  if (element.text !== undefined) out.push(escapeXmlText(element.text));
+  for (const child of children) write(child, `${indent}  `, out);
+  for (const text of raw) out.push(text);
+  out.push(`${indent}</${element.name}>`);
+}
+
+/** One element as text, indented (for `raw`). */
+export function serializeElement(element: XmlElement, indent = ''): string {
+  const out: string[] = [];
+  write(element, indent, out);
+  return out.join('\n');
+}
+
+export function serializeXml(root: XmlElement): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  write(root, '', out);
+  return `${out.join('\n')}\n`;
+}

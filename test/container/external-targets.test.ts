@@ -1,0 +1,123 @@
+// The out-of-cluster targets as the e2e starts them: testcontainers puts the relay (probe image) and a
+// real PostgreSQL on a named network (a labelled stand-in for `kind`); an attacker on that network
+// reaches the relay's echoes, tunnels TCP through its UDP relay, and runs a real query against the
+// database. `stop()` alone must leave no container behind.
+import test from 'ava';
+import { REAPER_IMAGE } from 'testcontainers/build/reaper/reaper.js';
+import { relayPorts } from '../../harness/model/builtin.ts';
+import { postgresAccess, startExternalTargets } from '../../harness/provision/external-targets.ts';
+import type { StartedExternalTargets } from '../../harness/provision/external-targets.ts';
+import { docker, leftovers, probe, probeImage, sweep, testLabels } from './support/docker-fixtures.ts';
+
+const { labels, selector } = testLabels('external-targets');
+const network = `gauntlet-test-${selector.split('=')[1]}`;
+let targets: StartedExternalTargets | undefined;
+
+test.before(async () => {
+  // Tests talk to nothing but their own containers: no registry pulls. Without Ryuk's image here,
+  // tell testcontainers not to start it (node.testcontainers.org/configuration).
+  if (!(await docker.imageExists(REAPER_IMAGE))) process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+});
+test.after.always(async () => {
+  await targets?.stop(new AbortController().signal).catch(() => undefined);
+  await sweep(selector);
+});
+
+test.serial(
+  'testcontainers starts the relay and a Debian-built PostgreSQL on the named network',
+  async (t) => {
+    const image = await probeImage();
+    await docker.createNetwork(network, { labels });
+    targets = await startExternalTargets({
+      docker,
+      network,
+      names: ['relay', 'postgres'],
+      probeImage: image.ref,
+      labels,
+      postgresSource: 'debian', // never pull in a test; the official image is the users' path
+      log: (line) => t.log(line),
+    });
+    t.truthy(targets.relay);
+    t.truthy(targets.postgres);
+    t.regex(targets.addresses.relay ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    t.regex(targets.addresses.postgres ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    const started = await docker.containersWithLabel(selector);
+    t.is(started.length, 2, "exactly the two targets run with this file's label");
+    for (const id of targets.containers) {
+      const info = await docker.inspect(id);
+      t.true(info.running);
+      t.is(info.labels['gauntlet.test'], '1');
+      t.is(
+        info.addresses[network],
+        id === targets.relay?.container ? targets.addresses.relay : targets.addresses.postgres,
+      );
+    }
+  },
+);
+
+test.serial('an attacker on the network reaches the relay and runs a query against PostgreSQL', async (t) => {
+  const image = await probeImage();
+  const relay = targets?.addresses.relay ?? '';
+  const postgres = targets?.addresses.postgres ?? '';
+  const attacker = await docker.run({ image: image.ref, network, labels, command: ['sleep', '300'] });
+  t.teardown(() => docker.remove([attacker]));
+  const attackerAddress = (await docker.inspect(attacker)).addresses[network];
+  const observations = await probe(t, attacker, [
+    { id: 'relay-tcp', technique: 'tcp', host: relay, port: relayPorts.tcp, timeoutMs: 3000 },
+    { id: 'relay-udp', technique: 'udp', host: relay, port: relayPorts.udp, timeoutMs: 3000 },
+    // TCP carried inside UDP through the relay, to a gauntlet TCP echo (the relay's own, at its
+    // network address): the echo must see the relay as the source, not the attacker.
+    {
+      id: 'tunnel',
+      technique: 'udp-tunnel',
+      host: relay,
+      port: relayPorts.tcp,
+      relay: { host: relay, port: relayPorts.tunnel },
+      timeoutMs: 5000,
+    },
+    {
+      id: 'query',
+      technique: 'tcp',
+      host: postgres,
+      port: postgresAccess.port,
+      application: 'postgres',
+      user: postgresAccess.user,
+      database: postgresAccess.database,
+      timeoutMs: 5000,
+    },
+  ]);
+  const get = (id: string): Record<string, unknown> => observations.get(id) ?? {};
+  const evidence = (id: string): Record<string, unknown> =>
+    (get(id)['evidence'] ?? {}) as Record<string, unknown>;
+  t.is(get('relay-tcp')['outcome'], 'connected');
+  t.is(evidence('relay-tcp')['sourceSeen'], attackerAddress);
+  t.is(get('relay-udp')['outcome'], 'connected');
+  t.is(get('tunnel')['outcome'], 'connected', JSON.stringify(get('tunnel')));
+  t.is(evidence('tunnel')['sourceSeen'], relay, 'the tunnelled connection left from the relay');
+
+  const query = get('query');
+  t.is(query['outcome'], 'connected', JSON.stringify(query));
+  const answer = evidence('query')['postgres'] as
+    | { authenticated: boolean; serverVersion?: string; query?: string; rows?: (string | null)[][] }
+    | undefined;
+  t.true(answer?.authenticated, 'the server let the attacker in');
+  t.truthy(answer?.query, 'a query ran');
+  // The agent asks `SELECT current_user, inet_server_addr()`: the rows are the server's own answer,
+  // naming the role it let in and the address it accepted the connection on.
+  t.deepEqual(answer?.rows, [[postgresAccess.user, postgres]], JSON.stringify(answer));
+});
+
+test.serial('stop() removes every container it started; nothing labelled remains', async (t) => {
+  const ids = targets?.containers ?? [];
+  t.is(ids.length, 2);
+  const started = targets;
+  targets = undefined;
+  await started?.stop(new AbortController().signal);
+  t.deepEqual(await docker.containersWithLabel(selector), [], 'no target container survives stop()');
+  await t.notThrowsAsync(
+    started?.stop(new AbortController().signal) ?? Promise.reject(new Error('never started')),
+    'a second stop() has nothing left to do',
+  );
+  await docker.removeNetwork([network]);
+  t.deepEqual(await leftovers(selector), { containers: [], networks: [] });
+});

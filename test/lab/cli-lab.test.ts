@@ -1,0 +1,51 @@
+// `gauntlet lab` end to end on this kernel (the ambient group, to stay quick): the table, exit 0, and
+// a results.json the reports read. Without root it says what is missing and exits 2.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseResults } from '../../harness/model/results.ts';
+import { runGauntlet } from '../support/cli.ts';
+
+test('gauntlet lab --group ambient prints escaped/contained per defence and writes results.json', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'gauntlet-lab-cli-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const result = await runGauntlet(['lab', '--group', 'ambient', '--out', out], { env: process.env });
+  t.is(result.exitCode, 0, result.stderr);
+  t.regex(result.stdout, /ambient\s+tcp\+so-mark\s+without NET_RAW and NET_ADMIN withheld\s+ESCAPED/);
+  t.regex(result.stdout, /ambient\s+spoof-source\s+with strict reverse-path filter on the node\s+contained/);
+  const file = join(out, 'results.json');
+  const results = parseResults(readFileSync(file, 'utf8'), file);
+  t.is(results.runs[0]?.environment.stack, 'lab-ambient');
+  t.is(results.runs[0]?.status, 'complete');
+  t.is(results.checks.length, 6);
+  t.true(results.checks.every((check) => check.outcome === 'pass'));
+  const spoof = results.checks.find((check) => check.probe === 'spoof-kubelet-source');
+  t.is(spoof?.verdict, 'reached');
+  t.is(spoof?.observation.detail['sourceSeen'], '169.254.7.127');
+});
+
+test('without root gauntlet lab names what is missing and exits 2', (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'gauntlet-lab-noroot-'));
+  chmodSync(home, 0o777);
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const result = spawnSync(
+    'setpriv',
+    [
+      '--reuid=1000',
+      '--regid=1000',
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--',
+      process.execPath,
+      'bin/gauntlet.mjs',
+      'lab',
+    ],
+    { encoding: 'utf8', env: { ...process.env, HOME: home }, timeout: 60_000 },
+  );
+  t.is(result.status, 2, result.stderr);
+  t.regex(result.stderr.trim(), /^gauntlet lab needs root/);
+  t.is(result.stderr.trim().split('\n').length, 1);
+});

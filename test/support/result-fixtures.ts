@@ -1,0 +1,714 @@
+// The crafted results files in test/fixtures/results/ (issue 5): `base.json`, a nightly run of three
+// stacks before a Calico and Istio upgrade, and `new.json`, the same matrix after it, holding one
+// security regression, one availability regression and one waived failure. Built here from a few
+// flow descriptions so the two files stay consistent with each other and with the results schema;
+// `npm run fixtures` writes them and a unit test fails when the committed files are stale.
+//
+// Stack, scenario and probe names are illustrative (raw-socket-bypass is not a catalog scenario);
+// the fixtures exercise the reports, not the catalog.
+import type { CheckInput, ResultsInput, RunInput } from '../../harness/model/results.ts';
+import { resultsKind, resultsSchemaVersion, serializeResults } from '../../harness/model/results.ts';
+import { physicalNamespace } from '../../harness/plan/naming.ts';
+
+type Stack = 'calico-iptables-sidecar' | 'calico-bpf-sidecar-cni' | 'calico-nftables-ambient';
+type Release = 'base' | 'new';
+
+interface StackFacts {
+  title: string;
+  dataplane: 'iptables' | 'bpf' | 'nftables';
+  mesh: 'sidecar' | 'sidecar-cni' | 'ambient';
+}
+
+const stacks: Record<Stack, StackFacts> = {
+  'calico-iptables-sidecar': {
+    title: 'Calico iptables, Istio sidecar',
+    dataplane: 'iptables',
+    mesh: 'sidecar',
+  },
+  'calico-bpf-sidecar-cni': {
+    title: 'Calico eBPF, Istio sidecar with istio-cni',
+    dataplane: 'bpf',
+    mesh: 'sidecar-cni',
+  },
+  'calico-nftables-ambient': {
+    title: 'Calico nftables, Istio ambient',
+    dataplane: 'nftables',
+    mesh: 'ambient',
+  },
+};
+const stackOrder = Object.keys(stacks) as Stack[];
+
+/** The upgrade the two files bracket: Calico 3.31 → 3.32, Istio 1.29 → 1.30, Kubernetes 1.35 → 1.36. */
+const releases: Record<
+  Release,
+  { day: string; calico: string; istio: string; kubernetes: string; commit: string; ciRun: number }
+> = {
+  base: {
+    day: '2026-03-01',
+    calico: 'v3.31.2',
+    istio: '1.29.2',
+    kubernetes: 'v1.35.1',
+    commit: '3f9c2d1',
+    ciRun: 13500101,
+  },
+  new: {
+    day: '2026-03-15',
+    calico: 'v3.32.1',
+    istio: '1.30.3',
+    kubernetes: 'v1.36.1',
+    commit: '8a41e7b',
+    ciRun: 13500877,
+  },
+};
+
+const runIdOf = (release: Release, stack: Stack): string =>
+  `${release === 'base' ? 'b' : 'n'}${stackOrder.indexOf(stack)}${release === 'base' ? 'k2q7p' : 'm5x3v'}`;
+
+/** Seconds after 02:00 UTC of the release's day. */
+function at(release: Release, seconds: number): string {
+  const start = Date.parse(`${releases[release].day}T02:00:00Z`);
+  return new Date(start + seconds * 1000).toISOString();
+}
+
+function run(release: Release, stack: Stack): RunInput {
+  const facts = stacks[stack];
+  const version = releases[release];
+  const offset = stackOrder.indexOf(stack) * 1200;
+  return {
+    id: runIdOf(release, stack),
+    startedAt: at(release, offset),
+    finishedAt: at(release, offset + 780),
+    gauntletVersion: '0.1.0',
+    status: 'complete',
+    environment: {
+      stack,
+      stackTitle: facts.title,
+      matrixCell: `${stack}+calico-${version.calico}+istio-${version.istio}`,
+      kubernetes: version.kubernetes,
+      kind: 'v0.32.0',
+      calico: { version: version.calico, dataplane: facts.dataplane },
+      istio: { version: version.istio },
+      mesh: facts.mesh,
+      admission: 'restricted',
+      gitCommit: version.commit,
+      ciUrl: `https://github.com/example/platform/actions/runs/${version.ciRun}`,
+    },
+  };
+}
+
+type Outcome = 'connected' | 'http' | 'reset' | 'refused' | 'timeout' | 'denied-at-admission';
+type Layer = 'network-policy' | 'mesh-l4' | 'mesh-l7' | 'admission' | 'capability';
+
+/** What one attempt saw. */
+interface Seen {
+  outcome: Outcome;
+  layer?: Layer;
+  reason: string;
+  detail?: Record<string, unknown>;
+  ms: number;
+}
+
+interface Flow {
+  scenario: string;
+  scenarioTitle: string;
+  variant: string;
+  probe: string;
+  probeTitle: string;
+  technique: CheckInput['technique'];
+  preludes?: CheckInput['preludes'];
+  from: { workload: string; namespace: string; capabilities?: string[]; runAsUser?: number; mesh?: string };
+  to: {
+    workload: string;
+    namespace?: string;
+    port: number;
+    protocol: 'tcp' | 'http' | 'udp';
+    via: string;
+    address?: string;
+  };
+  expect?: { verdict: 'reached' | 'blocked'; by?: Layer; why: string; source?: string; hypothesis?: true };
+  controls: string[];
+}
+
+const net = ['nist-800-53r5:sc-7', 'nist-800-53r5:sc-7.5', 'cis-k8s-1.12:5.3.2', 'pci-dss-4.0:1.3.2'];
+const egress = [...net, 'nsa-cisa-k8s-1.2:network-policies'];
+
+const udpEscape = {
+  scenario: 'udp-escape',
+  scenarioTitle: 'UDP leaves a meshed pod without crossing the proxy',
+  variant: 'default-deny',
+} as const;
+const udpFlows: Flow[] = [
+  {
+    ...udpEscape,
+    probe: 'udp-to-db',
+    probeTitle: 'UDP datagram to the database namespace',
+    technique: 'udp',
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'db', namespace: 'data', port: 5353, protocol: 'udp', via: 'pod-ip' },
+    expect: {
+      verdict: 'blocked',
+      by: 'network-policy',
+      why: 'the mesh captures TCP only; default-deny egress must stop UDP',
+      source: 'istio/istio tools/istio-iptables/pkg/capture/run.go',
+    },
+    controls: egress,
+  },
+  {
+    ...udpEscape,
+    probe: 'udp-tunnel-to-relay',
+    probeTitle: 'TCP carried in UDP to a relay outside the cluster',
+    technique: 'udp-tunnel',
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'outside', port: 4789, protocol: 'udp', via: 'external', address: '172.18.0.9' },
+    expect: { verdict: 'blocked', by: 'network-policy', why: 'only DNS may leave over UDP' },
+    controls: egress,
+  },
+  {
+    ...udpEscape,
+    probe: 'dns-still-resolves',
+    probeTitle: 'DNS keeps working under the lockdown',
+    technique: 'dns',
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'kube-dns', port: 53, protocol: 'udp', via: 'builtin', address: '10.96.0.10' },
+    expect: { verdict: 'reached', why: 'the policy allows DNS to kube-system' },
+    controls: ['nist-800-53r5:ac-4'],
+  },
+];
+
+const bookinfo = {
+  scenario: 'bookinfo-isolation',
+  scenarioTitle: 'Bookinfo services reach only what their policies allow',
+  variant: 'allow-productpage',
+} as const;
+const bookinfoFlows: Flow[] = [
+  {
+    ...bookinfo,
+    probe: 'productpage-to-reviews',
+    probeTitle: 'productpage calls reviews, as the app needs',
+    technique: 'http',
+    from: { workload: 'productpage', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'reviews', namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' },
+    expect: { verdict: 'reached', why: 'allow-productpage admits productpage to reviews' },
+    controls: ['nist-800-53r5:ac-4', 'nist-800-53r5:sc-7.21'],
+  },
+  {
+    ...bookinfo,
+    probe: 'productpage-to-details',
+    probeTitle: 'productpage calls details, as the app needs',
+    technique: 'http',
+    from: { workload: 'productpage', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'details', namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' },
+    expect: { verdict: 'reached', why: 'allow-productpage admits productpage to details' },
+    controls: ['nist-800-53r5:ac-4', 'nist-800-53r5:sc-7.21'],
+  },
+  {
+    ...bookinfo,
+    probe: 'attacker-to-ratings',
+    probeTitle: 'a pod without the productpage identity calls ratings',
+    technique: 'http',
+    from: { workload: 'attacker', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'ratings', namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' },
+    expect: { verdict: 'blocked', why: 'ratings admits only the reviews service account' },
+    controls: ['nist-800-53r5:ia-9', 'nist-800-53r5:ac-4'],
+  },
+];
+
+const rawSocket = {
+  scenario: 'raw-socket-bypass',
+  scenarioTitle: 'Raw and packet sockets under restricted Pod Security',
+  variant: 'restricted-psa',
+} as const;
+const rawFlows: Flow[] = [
+  {
+    ...rawSocket,
+    probe: 'raw-syn-to-db',
+    probeTitle: 'hand-built SYN on a raw socket to the database',
+    technique: 'raw-syn',
+    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_RAW'], runAsUser: 0 },
+    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    expect: { verdict: 'blocked', by: 'admission', why: 'restricted PSA forbids adding NET_RAW' },
+    controls: ['cis-k8s-1.12:5.2.8', 'nsa-cisa-k8s-1.2:pod-security-enforcement'],
+  },
+  {
+    ...rawSocket,
+    probe: 'packet-syn-to-db',
+    probeTitle: 'hand-built frame on an AF_PACKET socket to the database',
+    technique: 'packet-syn',
+    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_RAW'], runAsUser: 0 },
+    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    expect: { verdict: 'blocked', by: 'admission', why: 'restricted PSA forbids adding NET_RAW' },
+    controls: ['cis-k8s-1.12:5.2.8', 'nsa-cisa-k8s-1.2:pod-security-enforcement'],
+  },
+];
+
+const runAs1337 = {
+  scenario: 'run-as-1337',
+  scenarioTitle: 'A process running as the proxy UID skips the sidecar',
+  variant: 'default-deny',
+} as const;
+const runAs1337Flows: Flow[] = [
+  {
+    ...runAs1337,
+    probe: 'as-1337-to-db',
+    probeTitle: 'UID 1337 connects to the database, skipping Envoy',
+    technique: 'tcp',
+    preludes: ['run-as-1337'],
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1337, mesh: 'enrolled' },
+    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    expect: {
+      verdict: 'blocked',
+      by: 'network-policy',
+      why: 'the sidecar exempts UID 1337 from capture; only the node policy stops it',
+      source: 'istio/istio tools/istio-iptables/pkg/capture/run.go (--proxy-uid)',
+    },
+    controls: net,
+  },
+  {
+    ...runAs1337,
+    probe: 'as-1337-to-outside',
+    probeTitle: 'UID 1337 connects outside the cluster',
+    technique: 'tcp',
+    preludes: ['run-as-1337'],
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1337, mesh: 'enrolled' },
+    to: { workload: 'outside', port: 8080, protocol: 'tcp', via: 'external', address: '172.18.0.9' },
+    controls: ['nist-800-53r5:si-6'],
+  },
+];
+
+const quitquitquit = {
+  scenario: 'quitquitquit-hijack',
+  scenarioTitle: "The pod stops its own Envoy and binds the proxy's port",
+  variant: 'default',
+} as const;
+const quitquitquitFlows: Flow[] = [
+  {
+    ...quitquitquit,
+    probe: 'hijack-to-db',
+    probeTitle: 'after /quitquitquit, a forwarder on 15001 reaches the database',
+    technique: 'tcp',
+    preludes: ['envoy-quitquitquit'],
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    expect: {
+      verdict: 'blocked',
+      by: 'network-policy',
+      why: 'with Envoy gone only the node policy stands between the pod and the database',
+      hypothesis: true,
+    },
+    controls: ['nist-800-53r5:sc-8', 'nist-800-53r5:si-6', 'pci-dss-4.0:11.4.5'],
+  },
+  {
+    ...quitquitquit,
+    probe: 'direct-to-db',
+    probeTitle: 'the same pod, proxy intact, to the database',
+    technique: 'tcp',
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    expect: { verdict: 'blocked', by: 'network-policy', why: 'default-deny egress to the database' },
+    controls: net,
+  },
+];
+
+const healthProbes = {
+  scenario: 'ambient-health-probes',
+  scenarioTitle: 'Kubelet health probes in ambient under default-deny',
+  variant: 'default-deny',
+} as const;
+const healthFlows: Flow[] = [
+  {
+    ...healthProbes,
+    probe: 'kubelet-probe',
+    probeTitle: "kubelet's readiness probe reaches the pod",
+    technique: 'http',
+    from: { workload: 'node', namespace: 'kube-system', mesh: 'outside' },
+    to: { workload: 'web', namespace: 'shop', port: 8081, protocol: 'http', via: 'pod-ip' },
+    expect: {
+      verdict: 'reached',
+      why: 'ambient SNATs kubelet probes to 169.254.7.127, which the policy allows',
+      hypothesis: true,
+    },
+    controls: ['nist-800-53r5:ac-4'],
+  },
+  {
+    ...healthProbes,
+    probe: 'attacker-to-web',
+    probeTitle: 'a peer the policy does not allow calls the probed pod',
+    technique: 'tcp',
+    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    to: { workload: 'web', namespace: 'shop', port: 8080, protocol: 'tcp', via: 'pod-ip' },
+    expect: {
+      verdict: 'blocked',
+      by: 'network-policy',
+      why: 'default-deny ingress; only probes are allowed',
+    },
+    controls: ['nist-800-53r5:ac-4', 'cis-k8s-1.12:5.3.2'],
+  },
+  {
+    ...healthProbes,
+    probe: 'spoofed-probe-source',
+    probeTitle: "an attacker forges the probe's source address",
+    technique: 'spoof-source',
+    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_RAW'], runAsUser: 0 },
+    to: { workload: 'web', namespace: 'shop', port: 8081, protocol: 'tcp', via: 'pod-ip' },
+    controls: ['nist-800-53r5:si-6'],
+  },
+];
+
+const netAdmin = {
+  scenario: 'net-admin-flush',
+  scenarioTitle: 'A pod with NET_ADMIN flushes its own capture rules',
+  variant: 'privileged-ns',
+} as const;
+const netAdminFlows: Flow[] = [
+  {
+    ...netAdmin,
+    probe: 'flush-then-db',
+    probeTitle: 'after flushing the nat table, connect to the database',
+    technique: 'tcp',
+    preludes: ['iptables-flush'],
+    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_ADMIN'], runAsUser: 0 },
+    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    expect: { verdict: 'blocked', by: 'network-policy', why: 'node policy holds whatever the pod flushes' },
+    controls: net,
+  },
+  {
+    ...netAdmin,
+    probe: 'flush-then-web',
+    probeTitle: 'after flushing, connect to an allowed peer',
+    technique: 'http',
+    preludes: ['iptables-flush'],
+    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_ADMIN'], runAsUser: 0 },
+    to: { workload: 'web', namespace: 'shop', port: 8081, protocol: 'http', via: 'service' },
+    expect: { verdict: 'reached', why: 'the allowed peer stays reachable' },
+    controls: ['nist-800-53r5:ac-4'],
+  },
+  {
+    ...netAdmin,
+    probe: 'flush-then-outside',
+    probeTitle: 'after flushing, connect outside the cluster',
+    technique: 'tcp',
+    preludes: ['iptables-flush'],
+    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_ADMIN'], runAsUser: 0 },
+    to: { workload: 'outside', port: 8080, protocol: 'tcp', via: 'external', address: '172.18.0.9' },
+    controls: ['nist-800-53r5:si-6'],
+  },
+];
+
+/** What each outcome looks like in the evidence. */
+const seen = {
+  policyTimeout: (ms = 2000): Seen => ({
+    outcome: 'timeout',
+    layer: 'network-policy',
+    reason: 'no answer before the deadline: dropped on the node',
+    detail: { timeoutMs: ms },
+    ms,
+  }),
+  udpEcho: (peer: string): Seen => ({
+    outcome: 'connected',
+    reason: 'UDP echo came back',
+    detail: { echoedBy: 'gauntlet-serve', peer },
+    ms: 3,
+  }),
+  tcpEcho: (peer: string): Seen => ({
+    outcome: 'connected',
+    reason: 'echo exchanged',
+    detail: { peer },
+    ms: 4,
+  }),
+  http: (status: number, server: string, crossedProxy: boolean): Seen => ({
+    outcome: 'http',
+    reason: `HTTP ${status} from ${server}`,
+    detail: { status, server, crossedProxy },
+    ms: 12,
+  }),
+  rbacDenied: (): Seen => ({
+    outcome: 'http',
+    layer: 'mesh-l7',
+    reason: 'HTTP 403 from envoy: RBAC: access denied',
+    detail: { status: 403, server: 'envoy', body: 'RBAC: access denied' },
+    ms: 9,
+  }),
+  dns: (): Seen => ({
+    outcome: 'connected',
+    reason: 'the resolver answered',
+    detail: { answers: ['10.96.0.1'], name: 'kubernetes.default.svc.cluster.local' },
+    ms: 2,
+  }),
+  admission: (): Seen => ({
+    outcome: 'denied-at-admission',
+    layer: 'admission',
+    reason: 'pod rejected: violates PodSecurity "restricted:latest": unrestricted capabilities',
+    detail: { message: 'violates PodSecurity "restricted:latest": unrestricted capabilities (NET_RAW)' },
+    ms: 0,
+  }),
+  refused: (): Seen => ({
+    outcome: 'refused',
+    reason: 'connection refused by the destination',
+    detail: { errno: 'ECONNREFUSED' },
+    ms: 1,
+  }),
+};
+
+interface Judged {
+  attempts: Seen[];
+  waiver?: CheckInput['waiver'];
+  diagnostics?: string[];
+}
+
+function verdictOf(observed: Seen): 'reached' | 'blocked' {
+  if (observed.outcome === 'connected' || observed.outcome === 'refused') return 'reached';
+  if (observed.outcome === 'http') return observed.layer ? 'blocked' : 'reached';
+  return 'blocked';
+}
+
+function check(release: Release, stack: Stack, flow: Flow, judged: Judged, index: number): CheckInput {
+  const runId = runIdOf(release, stack);
+  const verdicts = judged.attempts.map(verdictOf);
+  const verdict = verdicts.includes('reached') ? 'reached' : 'blocked';
+  const deciding = judged.attempts.find((attempt) => verdictOf(attempt) === verdict) ?? judged.attempts[0]!;
+  const flaky = new Set(verdicts).size > 1;
+  const judgedOutcome = !flow.expect
+    ? 'observed'
+    : flow.expect.verdict === verdict
+      ? 'pass'
+      : flow.expect.verdict === 'blocked'
+        ? 'fail-security'
+        : 'fail-availability';
+  const outcome = judged.waiver?.status === 'active' ? 'waived' : judgedOutcome;
+  const namespace = (logical: string) => physicalNamespace(runId, flow.scenario, flow.variant, logical);
+  const startSeconds = stackOrder.indexOf(stack) * 1200 + 300 + index * 7;
+  let elapsed = 0;
+  const attempts = judged.attempts.map((attempt, number) => {
+    const startedAt = at(release, startSeconds + elapsed / 1000);
+    elapsed += attempt.ms + 1000;
+    return {
+      attempt: number + 1,
+      startedAt,
+      durationMs: attempt.ms,
+      outcome: attempt.outcome,
+      verdict: verdictOf(attempt),
+      ...(verdictOf(attempt) === 'blocked' && attempt.layer ? { layer: attempt.layer } : {}),
+      reason: attempt.reason,
+      ...(attempt.detail ? { detail: attempt.detail } : {}),
+    };
+  });
+  const sourceNamespace =
+    flow.from.namespace === 'kube-system' ? 'kube-system' : namespace(flow.from.namespace);
+  return {
+    testId: `${stack}/${flow.scenario}/${flow.variant}/${flow.probe}`,
+    runId,
+    stack,
+    scenario: flow.scenario,
+    scenarioTitle: flow.scenarioTitle,
+    variant: flow.variant,
+    probe: flow.probe,
+    probeTitle: flow.probeTitle,
+    technique: flow.technique,
+    preludes: flow.preludes ?? [],
+    source: {
+      workload: flow.from.workload,
+      namespace: sourceNamespace,
+      pod: `${flow.from.workload}-${runId}`,
+      serviceAccount: flow.from.workload === 'node' ? undefined : flow.from.workload,
+      capabilities: flow.from.capabilities ?? [],
+      runAsUser: flow.from.runAsUser,
+      mesh: flow.from.mesh,
+    },
+    destination: {
+      workload: flow.to.workload,
+      address:
+        flow.to.address ??
+        (flow.to.via === 'service'
+          ? `${flow.to.workload}.${namespace(flow.to.namespace ?? 'shop')}.svc.cluster.local`
+          : `192.168.${stackOrder.indexOf(stack) + 10}.${20 + index}`),
+      port: flow.to.port,
+      protocol: flow.to.protocol,
+      via: flow.to.via,
+    },
+    ...(flow.expect
+      ? {
+          expectation: {
+            verdict: flow.expect.verdict,
+            ...(flow.expect.by ? { by: flow.expect.by } : {}),
+            why: flow.expect.why,
+            confidence: flow.expect.hypothesis ? 'hypothesis' : 'documented',
+            ...(flow.expect.source ? { source: flow.expect.source } : {}),
+          },
+        }
+      : {}),
+    observation: { outcome: deciding.outcome, detail: deciding.detail ?? {}, durationMs: deciding.ms },
+    verdict,
+    ...(verdict === 'blocked' && deciding.layer ? { layer: deciding.layer } : {}),
+    reason: deciding.reason,
+    attempts,
+    flaky,
+    outcome,
+    ...(judged.waiver ? { waiver: judged.waiver } : {}),
+    controls: flow.controls,
+    diagnostics: judged.diagnostics ?? [],
+    startedAt: at(release, startSeconds),
+    durationMs: elapsed,
+  };
+}
+
+type Plan = [Stack, Flow, Judged][];
+
+function flow(list: Flow[], probe: string): Flow {
+  const found = list.find((candidate) => candidate.probe === probe);
+  if (!found) throw new Error(`no crafted flow ${probe}`);
+  return found;
+}
+
+/** The diagnostics a failed flow links to (as `gauntlet run` lays them out). */
+function diagnosticsFor(release: Release, stack: Stack, scenario: string, variant: string, pod: string) {
+  const runId = runIdOf(release, stack);
+  const ns = physicalNamespace(runId, scenario, variant, 'shop');
+  const podDir = `diagnostics/${scenario}/${variant}/${ns}/${pod}-${runId}`;
+  return [
+    `diagnostics/nodes/gauntlet-${runId}-worker/iptables-save.txt`,
+    `diagnostics/nodes/gauntlet-${runId}-worker/nft-ruleset.txt`,
+    `diagnostics/${scenario}/${variant}/${ns}/events.txt`,
+    `${podDir}/probe.log`,
+    `${podDir}/${stacks[stack].mesh === 'ambient' ? 'ztunnel.log' : 'envoy-config.json'}`,
+  ];
+}
+
+/** The flows every stack runs the same way in both releases. */
+function steadyFlows(): Plan {
+  const plan: Plan = [];
+  for (const stack of stackOrder) {
+    if (stack !== 'calico-nftables-ambient')
+      plan.push([stack, flow(udpFlows, 'udp-to-db'), { attempts: [seen.policyTimeout()] }]);
+    plan.push(
+      [stack, flow(udpFlows, 'udp-tunnel-to-relay'), { attempts: [seen.policyTimeout(3000)] }],
+      [stack, flow(udpFlows, 'dns-still-resolves'), { attempts: [seen.dns()] }],
+    );
+  }
+  return plan;
+}
+
+function plan(release: Release): Plan {
+  const iptables: Stack = 'calico-iptables-sidecar';
+  const bpf: Stack = 'calico-bpf-sidecar-cni';
+  const ambient: Stack = 'calico-nftables-ambient';
+  const isNew = release === 'new';
+  const steady = steadyFlows();
+  const plan: Plan = [
+    ...steady.filter(([stack]) => stack === iptables),
+    // Availability regression: the new Calico blocks an allowed call.
+    [
+      iptables,
+      flow(bookinfoFlows, 'productpage-to-reviews'),
+      isNew
+        ? {
+            attempts: [seen.policyTimeout(), seen.policyTimeout()],
+            diagnostics: diagnosticsFor(
+              release,
+              iptables,
+              bookinfo.scenario,
+              bookinfo.variant,
+              'productpage',
+            ),
+          }
+        : { attempts: [seen.http(200, 'istio-envoy', true)] },
+    ],
+    [
+      iptables,
+      flow(bookinfoFlows, 'productpage-to-details'),
+      { attempts: [seen.http(200, 'istio-envoy', true)] },
+    ],
+    // The deciding layer moved: the mesh used to deny it, now the node policy drops it first.
+    [
+      iptables,
+      flow(bookinfoFlows, 'attacker-to-ratings'),
+      { attempts: [isNew ? seen.policyTimeout() : seen.rbacDenied()] },
+    ],
+    // raw-syn-to-db is no longer run on this stack in the new release (vanished).
+    ...(isNew
+      ? []
+      : [[iptables, flow(rawFlows, 'raw-syn-to-db'), { attempts: [seen.admission()] }] as Plan[0]]),
+    [iptables, flow(rawFlows, 'packet-syn-to-db'), { attempts: [seen.admission()] }],
+    [iptables, flow(runAs1337Flows, 'as-1337-to-db'), { attempts: [seen.policyTimeout()] }],
+    [iptables, flow(runAs1337Flows, 'as-1337-to-outside'), { attempts: [seen.tcpEcho('172.18.0.1')] }],
+
+    ...steady.filter(([stack]) => stack === bpf),
+    // A scenario new in this release (appeared): its failure is waived.
+    ...(isNew
+      ? ([
+          [
+            bpf,
+            flow(quitquitquitFlows, 'hijack-to-db'),
+            {
+              attempts: [seen.tcpEcho('192.168.11.4')],
+              waiver: {
+                id: 'SEC-1042',
+                pattern: 'calico-bpf-*/quitquitquit-hijack/*/hijack-to-db',
+                reason: 'Calico eBPF lets the hijacked flow out before policy programs attach (CALICO-4711)',
+                approver: 'j.doe@example.com',
+                expires: '2030-06-30',
+                status: 'active',
+                waivedOutcome: 'fail-security',
+              },
+              diagnostics: diagnosticsFor(
+                release,
+                bpf,
+                quitquitquit.scenario,
+                quitquitquit.variant,
+                'attacker',
+              ),
+            },
+          ],
+          [bpf, flow(quitquitquitFlows, 'direct-to-db'), { attempts: [seen.policyTimeout()] }],
+        ] as Plan)
+      : []),
+    [bpf, flow(rawFlows, 'raw-syn-to-db'), { attempts: [seen.admission()] }],
+    [bpf, flow(rawFlows, 'packet-syn-to-db'), { attempts: [seen.admission()] }],
+
+    // Security regression: UDP to the database gets through on the second attempt.
+    [
+      ambient,
+      flow(udpFlows, 'udp-to-db'),
+      isNew
+        ? {
+            attempts: [seen.policyTimeout(), seen.udpEcho('192.168.12.7')],
+            waiver: {
+              id: 'NET-877',
+              pattern: 'calico-nftables-ambient/udp-escape/**',
+              reason: 'UDP conntrack race in the nftables dataplane under investigation',
+              approver: 'network-team@example.com',
+              expires: '2025-12-31',
+              status: 'expired',
+              waivedOutcome: 'fail-security',
+            },
+            diagnostics: diagnosticsFor(release, ambient, udpEscape.scenario, udpEscape.variant, 'attacker'),
+          }
+        : { attempts: [seen.policyTimeout()] },
+    ],
+    ...steady.filter(([stack]) => stack === ambient),
+    [ambient, flow(healthFlows, 'kubelet-probe'), { attempts: [seen.http(200, 'gauntlet-serve', false)] }],
+    [ambient, flow(healthFlows, 'attacker-to-web'), { attempts: [seen.policyTimeout()] }],
+    [ambient, flow(healthFlows, 'spoofed-probe-source'), { attempts: [seen.policyTimeout()] }],
+    [ambient, flow(netAdminFlows, 'flush-then-db'), { attempts: [seen.policyTimeout()] }],
+    [ambient, flow(netAdminFlows, 'flush-then-web'), { attempts: [seen.http(200, 'gauntlet-serve', false)] }],
+    [ambient, flow(netAdminFlows, 'flush-then-outside'), { attempts: [seen.refused()] }],
+  ];
+  return plan;
+}
+
+export function craftedResults(release: Release): ResultsInput {
+  const steps = plan(release);
+  return {
+    schemaVersion: resultsSchemaVersion,
+    kind: resultsKind,
+    runs: stackOrder.map((stack) => run(release, stack)),
+    checks: steps.map(([stack, flowOf, judged], index) => check(release, stack, flowOf, judged, index)),
+  };
+}
+
+/** The files `npm run fixtures` writes into test/fixtures/results/. */
+export function craftedFixtureFiles(): Record<'base.json' | 'new.json', string> {
+  return {
+    'base.json': serializeResults(craftedResults('base')),
+    'new.json': serializeResults(craftedResults('new')),
+  };
+}

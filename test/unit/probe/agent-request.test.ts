@@ -1,0 +1,70 @@
+// Every probe a scenario can declare becomes a batch entry the agent accepts (its own schema).
+import test from 'ava';
+import { Batch } from '../../../harness/agent/protocol.ts';
+import { Probe } from '../../../harness/model/scenario.ts';
+import { techniques } from '../../../harness/model/technique.ts';
+import type { PlannedProbe } from '../../../harness/plan/plan-probes.ts';
+import { agentProbeRequest } from '../../../harness/probe/agent-request.ts';
+import { batchTimeoutMs, parseObservationLine } from '../../../harness/probe/agent-exec.ts';
+import type { PreparedProbe } from '../../../harness/run/agent-client.ts';
+
+const extra: Record<string, Record<string, unknown>> = {
+  http: { http: { method: 'POST', path: '/admin', headers: { 'x-test': '1' } } },
+  dns: { dns: { name: 'kubernetes.default.svc.cluster.local' } },
+  'udp-tunnel': { tunnel: { relay: 'outside' } },
+  'spoof-source': { spoof: { source: '169.254.7.127' } },
+  tcp: { application: 'postgres', preludes: ['run-as-1337', 'inject-opt-out'] },
+};
+
+function prepared(technique: string): PreparedProbe {
+  const probe = Probe.parse({
+    id: `p-${technique}`,
+    from: 'attacker',
+    to: { workload: 'web' },
+    technique,
+    ...extra[technique],
+  });
+  const planned = { probe, testId: `s/x/v/${probe.id}` } as unknown as PlannedProbe;
+  return {
+    attemptId: `${probe.id}#1`,
+    attempt: 1,
+    planned,
+    host: '10.96.0.10',
+    port: 8080,
+    ...(technique === 'udp-tunnel' ? { relay: { host: '172.18.0.5', port: 4789 } } : {}),
+    ...(technique === 'dns' ? { dnsName: 'kubernetes.default.svc.cluster.local' } : {}),
+  };
+}
+
+test('every technique yields a request the agent accepts', (t) => {
+  const batch = { probes: techniques.map((technique) => agentProbeRequest(prepared(technique))) };
+  const parsed = Batch.safeParse(batch);
+  t.true(parsed.success, JSON.stringify(parsed.error?.issues));
+});
+
+test('admission-time preludes stay out of the batch; application probes log in', (t) => {
+  const request = agentProbeRequest(prepared('tcp'));
+  t.deepEqual(request.preludes, ['run-as-1337']);
+  t.like(request, { application: 'postgres', user: 'postgres', database: 'postgres' });
+  t.like(agentProbeRequest(prepared('http')), {
+    http: { method: 'POST', path: '/admin', headers: { 'x-test': '1' } },
+  });
+});
+
+test('observation lines are parsed; anything else is ignored', (t) => {
+  const line = JSON.stringify({
+    id: 'a#1',
+    technique: 'tcp',
+    outcome: 'timeout',
+    timings: { startedAt: '2026-11-23T09:00:00.000Z', totalMs: 1000 },
+  });
+  t.like(parseObservationLine(line), { id: 'a#1', outcome: 'timeout', timings: { totalMs: 1000 } });
+  t.is(parseObservationLine('{"id":"a#1","outcome":"timeout"}'), undefined, 'not the agent schema');
+  t.is(parseObservationLine('agent: starting'), undefined);
+  t.is(parseObservationLine('{"id":1}'), undefined);
+  t.is(parseObservationLine('{broken'), undefined);
+});
+
+test('a batch may take the slowest probe twice plus slack', (t) => {
+  t.is(batchTimeoutMs([prepared('tcp'), prepared('udp')]), 3000 * 2 + 30_000);
+});

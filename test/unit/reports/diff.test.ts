@@ -1,0 +1,120 @@
+// Run diffs: classification on crafted pairs and on the fixtures, exit codes and renderings.
+import test from 'ava';
+import type { Check, Results } from '../../../harness/model/results.ts';
+import {
+  diffExitCode,
+  diffResults,
+  renderDiffJson,
+  renderDiffMarkdown,
+  renderDiffText,
+} from '../../../reports/diff.ts';
+import { fixture } from './_fixtures.ts';
+
+const base = fixture('base.json');
+const template = base.checks[0]!;
+
+function check(probe: string, changes: Partial<Check>): Check {
+  return {
+    ...template,
+    probe,
+    testId: `${template.stack}/${template.scenario}/${template.variant}/${probe}`,
+    ...changes,
+  };
+}
+
+function results(checks: Check[]): Results {
+  return { ...base, checks };
+}
+
+const blocked = { verdict: 'blocked' as const, layer: 'network-policy' as const };
+const expectBlocked = { expectation: { verdict: 'blocked' as const, confidence: 'documented' as const } };
+const expectReached = { expectation: { verdict: 'reached' as const, confidence: 'documented' as const } };
+
+test('crafted pairs land in the right list', (t) => {
+  const before = results([
+    check('sec', { ...blocked, ...expectBlocked }),
+    check('avail', { verdict: 'reached', ...expectReached }),
+    check('fixed', { ...blocked, ...expectReached }),
+    check('layer', { ...blocked, ...expectBlocked }),
+    check('flaky', { ...blocked, ...expectBlocked }),
+    check('back', { verdict: 'inconclusive', ...expectBlocked }),
+    check('same', { ...blocked, ...expectBlocked }),
+    check('observed', { ...blocked }),
+    check('gone', { ...blocked }),
+  ]);
+  const after = results([
+    check('sec', { verdict: 'reached', ...expectBlocked }),
+    check('avail', { ...blocked, ...expectReached }),
+    check('fixed', { verdict: 'reached', ...expectReached }),
+    check('layer', { verdict: 'blocked', layer: 'mesh-l7', ...expectBlocked }),
+    check('flaky', { verdict: 'inconclusive', ...expectBlocked }),
+    check('back', { ...blocked, ...expectBlocked }),
+    check('same', { ...blocked, ...expectBlocked }),
+    check('observed', { verdict: 'reached', expectation: undefined }),
+    check('new', { ...blocked }),
+  ]);
+  const diff = diffResults(before, after);
+  const ids = (list: { testId: string }[]) => list.map((item) => item.testId.split('/').pop());
+  t.deepEqual(ids(diff.securityRegressions), ['observed', 'sec']);
+  t.deepEqual(ids(diff.availabilityRegressions), ['avail']);
+  t.deepEqual(ids(diff.fixed), ['fixed']);
+  t.deepEqual(ids(diff.layerChanged), ['layer']);
+  t.deepEqual(ids(diff.becameInconclusive), ['flaky']);
+  t.deepEqual(ids(diff.noLongerInconclusive), ['back']);
+  t.deepEqual(ids(diff.appeared), ['new']);
+  t.deepEqual(ids(diff.vanished), ['gone']);
+  t.is(diff.unchanged, 1);
+  t.is(diffExitCode(diff), 1);
+});
+
+test('availability regressions fail only with the flag', (t) => {
+  const diff = diffResults(
+    results([check('a', { verdict: 'reached', ...expectReached })]),
+    results([check('a', { ...blocked, ...expectReached })]),
+  );
+  t.is(diffExitCode(diff), 0);
+  t.is(diffExitCode(diff, { failOnAvailability: true }), 1);
+  t.is(diffExitCode(diffResults(base, base)), 0);
+});
+
+test('the fixtures: one security and one availability regression, a layer change, appeared and vanished', (t) => {
+  const diff = diffResults(base, fixture('new.json'));
+  t.deepEqual(
+    diff.securityRegressions.map((item) => item.testId),
+    ['calico-nftables-ambient/udp-escape/default-deny/udp-to-db'],
+  );
+  t.deepEqual(
+    diff.availabilityRegressions.map((item) => item.testId),
+    ['calico-iptables-sidecar/bookinfo-isolation/allow-productpage/productpage-to-reviews'],
+  );
+  t.deepEqual(
+    diff.layerChanged.map((item) => item.testId),
+    ['calico-iptables-sidecar/bookinfo-isolation/allow-productpage/attacker-to-ratings'],
+  );
+  t.is(diff.appeared.length, 2);
+  t.deepEqual(
+    diff.vanished.map((item) => item.testId),
+    ['calico-iptables-sidecar/raw-socket-bypass/restricted-psa/raw-syn-to-db'],
+  );
+  t.is(diff.unchanged, 20);
+  const text = renderDiffText(diff);
+  t.regex(
+    text,
+    /^Security regressions: newly reached, expected blocked \(1\):\n {2}calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db: blocked at network-policy -> reached \(expected blocked by network-policy\)/m,
+  );
+  t.regex(text, /Calico v3\.31\.2 iptables.*\n[\s\S]*Calico v3\.32\.1 iptables/);
+  const markdown = renderDiffMarkdown(diff);
+  t.regex(markdown, /^# gauntlet diff: 🔴 security regressions/);
+  t.regex(
+    markdown,
+    /\| `calico-iptables-sidecar\/bookinfo-isolation\/allow-productpage\/productpage-to-reviews` \| reached \| blocked at network-policy \| reached \|/,
+  );
+  const json = JSON.parse(renderDiffJson(diff)) as {
+    kind: string;
+    securityRegressions: unknown[];
+    unchanged: number;
+  };
+  t.is(json.kind, 'gauntlet-diff');
+  t.is(json.securityRegressions.length, 1);
+  t.is(json.unchanged, 20);
+});
