@@ -62,11 +62,13 @@ async function main(): Promise<void> {
   let failed = 0;
   let skipped = 0;
   const skipLines: string[] = [];
+  const skippedTiers: TierName[] = [];
   for (const tier of asked ?? tierNames) {
     const decision = decideTier(tier, facts);
     if (!decision.run) {
       const line = `${tier} tier SKIPPED: ${decision.why}`;
       skipLines.push(line);
+      skippedTiers.push(tier);
       console.log(`\n########## ${line}`);
       if (required.has(tier)) {
         console.log(`########## ${tier} tier is required by GAUNTLET_REQUIRE_TIERS: counted as a failure`);
@@ -86,7 +88,8 @@ async function main(): Promise<void> {
     }
   }
   for (const line of skipLines) console.log(line);
-  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  const tiersNote = skippedTiers.length > 0 ? `; tiers skipped: ${skippedTiers.join(', ')}` : '';
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped${tiersNote}`);
   process.exitCode = failed > 0 ? 1 : 0;
 }
 

@@ -129,6 +129,26 @@ interface Flow {
   controls: string[];
 }
 
+/** The sources and destinations most flows share. */
+const meshedAttacker = { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' };
+const rootAttacker = (capability: string) => ({
+  workload: 'attacker',
+  namespace: 'shop',
+  capabilities: [capability],
+  runAsUser: 0,
+});
+const database = { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' } as const;
+const outsideTcp = {
+  workload: 'outside',
+  port: 8080,
+  protocol: 'tcp',
+  via: 'external',
+  address: '172.18.0.9',
+} as const;
+const bookinfoService = (workload: string) =>
+  ({ workload, namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' }) as const;
+const productpage = { workload: 'productpage', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' };
+
 const net = ['nist-800-53r5:sc-7', 'nist-800-53r5:sc-7.5', 'cis-k8s-1.12:5.3.2', 'pci-dss-4.0:1.3.2'];
 const egress = [...net, 'nsa-cisa-k8s-1.2:network-policies'];
 
@@ -143,7 +163,7 @@ const udpFlows: Flow[] = [
     probe: 'udp-to-db',
     probeTitle: 'UDP datagram to the database namespace',
     technique: 'udp',
-    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    from: meshedAttacker,
     to: { workload: 'db', namespace: 'data', port: 5353, protocol: 'udp', via: 'pod-ip' },
     expect: {
       verdict: 'blocked',
@@ -158,7 +178,7 @@ const udpFlows: Flow[] = [
     probe: 'udp-tunnel-to-relay',
     probeTitle: 'TCP carried in UDP to a relay outside the cluster',
     technique: 'udp-tunnel',
-    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    from: meshedAttacker,
     to: { workload: 'outside', port: 4789, protocol: 'udp', via: 'external', address: '172.18.0.9' },
     expect: { verdict: 'blocked', by: 'network-policy', why: 'only DNS may leave over UDP' },
     controls: egress,
@@ -168,7 +188,7 @@ const udpFlows: Flow[] = [
     probe: 'dns-still-resolves',
     probeTitle: 'DNS keeps working under the lockdown',
     technique: 'dns',
-    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    from: meshedAttacker,
     to: { workload: 'kube-dns', port: 53, protocol: 'udp', via: 'builtin', address: '10.96.0.10' },
     expect: { verdict: 'reached', why: 'the policy allows DNS to kube-system' },
     controls: ['nist-800-53r5:ac-4'],
@@ -186,8 +206,8 @@ const bookinfoFlows: Flow[] = [
     probe: 'productpage-to-reviews',
     probeTitle: 'productpage calls reviews, as the app needs',
     technique: 'http',
-    from: { workload: 'productpage', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' },
-    to: { workload: 'reviews', namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' },
+    from: productpage,
+    to: bookinfoService('reviews'),
     expect: { verdict: 'reached', why: 'allow-productpage admits productpage to reviews' },
     controls: ['nist-800-53r5:ac-4', 'nist-800-53r5:sc-7.21'],
   },
@@ -196,8 +216,8 @@ const bookinfoFlows: Flow[] = [
     probe: 'productpage-to-details',
     probeTitle: 'productpage calls details, as the app needs',
     technique: 'http',
-    from: { workload: 'productpage', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' },
-    to: { workload: 'details', namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' },
+    from: productpage,
+    to: bookinfoService('details'),
     expect: { verdict: 'reached', why: 'allow-productpage admits productpage to details' },
     controls: ['nist-800-53r5:ac-4', 'nist-800-53r5:sc-7.21'],
   },
@@ -207,7 +227,7 @@ const bookinfoFlows: Flow[] = [
     probeTitle: 'a pod without the productpage identity calls ratings',
     technique: 'http',
     from: { workload: 'attacker', namespace: 'bookinfo', runAsUser: 1000, mesh: 'enrolled' },
-    to: { workload: 'ratings', namespace: 'bookinfo', port: 9080, protocol: 'http', via: 'service' },
+    to: bookinfoService('ratings'),
     expect: { verdict: 'blocked', why: 'ratings admits only the reviews service account' },
     controls: ['nist-800-53r5:ia-9', 'nist-800-53r5:ac-4'],
   },
@@ -224,8 +244,8 @@ const rawFlows: Flow[] = [
     probe: 'raw-syn-to-db',
     probeTitle: 'hand-built SYN on a raw socket to the database',
     technique: 'raw-syn',
-    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_RAW'], runAsUser: 0 },
-    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    from: rootAttacker('NET_RAW'),
+    to: database,
     expect: { verdict: 'blocked', by: 'admission', why: 'restricted PSA forbids adding NET_RAW' },
     controls: ['cis-k8s-1.12:5.2.8', 'nsa-cisa-k8s-1.2:pod-security-enforcement'],
   },
@@ -234,8 +254,8 @@ const rawFlows: Flow[] = [
     probe: 'packet-syn-to-db',
     probeTitle: 'hand-built frame on an AF_PACKET socket to the database',
     technique: 'packet-syn',
-    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_RAW'], runAsUser: 0 },
-    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    from: rootAttacker('NET_RAW'),
+    to: database,
     expect: { verdict: 'blocked', by: 'admission', why: 'restricted PSA forbids adding NET_RAW' },
     controls: ['cis-k8s-1.12:5.2.8', 'nsa-cisa-k8s-1.2:pod-security-enforcement'],
   },
@@ -254,7 +274,7 @@ const runAs1337Flows: Flow[] = [
     technique: 'tcp',
     preludes: ['run-as-1337'],
     from: { workload: 'attacker', namespace: 'shop', runAsUser: 1337, mesh: 'enrolled' },
-    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    to: database,
     expect: {
       verdict: 'blocked',
       by: 'network-policy',
@@ -270,7 +290,7 @@ const runAs1337Flows: Flow[] = [
     technique: 'tcp',
     preludes: ['run-as-1337'],
     from: { workload: 'attacker', namespace: 'shop', runAsUser: 1337, mesh: 'enrolled' },
-    to: { workload: 'outside', port: 8080, protocol: 'tcp', via: 'external', address: '172.18.0.9' },
+    to: outsideTcp,
     controls: ['nist-800-53r5:si-6'],
   },
 ];
@@ -287,8 +307,8 @@ const quitquitquitFlows: Flow[] = [
     probeTitle: 'after /quitquitquit, a forwarder on 15001 reaches the database',
     technique: 'tcp',
     preludes: ['envoy-quitquitquit'],
-    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
-    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    from: meshedAttacker,
+    to: database,
     expect: {
       verdict: 'blocked',
       by: 'network-policy',
@@ -302,8 +322,8 @@ const quitquitquitFlows: Flow[] = [
     probe: 'direct-to-db',
     probeTitle: 'the same pod, proxy intact, to the database',
     technique: 'tcp',
-    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
-    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    from: meshedAttacker,
+    to: database,
     expect: { verdict: 'blocked', by: 'network-policy', why: 'default-deny egress to the database' },
     controls: net,
   },
@@ -334,7 +354,7 @@ const healthFlows: Flow[] = [
     probe: 'attacker-to-web',
     probeTitle: 'a peer the policy does not allow calls the probed pod',
     technique: 'tcp',
-    from: { workload: 'attacker', namespace: 'shop', runAsUser: 1000, mesh: 'enrolled' },
+    from: meshedAttacker,
     to: { workload: 'web', namespace: 'shop', port: 8080, protocol: 'tcp', via: 'pod-ip' },
     expect: {
       verdict: 'blocked',
@@ -348,7 +368,7 @@ const healthFlows: Flow[] = [
     probe: 'spoofed-probe-source',
     probeTitle: "an attacker forges the probe's source address",
     technique: 'spoof-source',
-    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_RAW'], runAsUser: 0 },
+    from: rootAttacker('NET_RAW'),
     to: { workload: 'web', namespace: 'shop', port: 8081, protocol: 'tcp', via: 'pod-ip' },
     controls: ['nist-800-53r5:si-6'],
   },
@@ -366,8 +386,8 @@ const netAdminFlows: Flow[] = [
     probeTitle: 'after flushing the nat table, connect to the database',
     technique: 'tcp',
     preludes: ['iptables-flush'],
-    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_ADMIN'], runAsUser: 0 },
-    to: { workload: 'db', namespace: 'data', port: 5432, protocol: 'tcp', via: 'pod-ip' },
+    from: rootAttacker('NET_ADMIN'),
+    to: database,
     expect: { verdict: 'blocked', by: 'network-policy', why: 'node policy holds whatever the pod flushes' },
     controls: net,
   },
@@ -377,7 +397,7 @@ const netAdminFlows: Flow[] = [
     probeTitle: 'after flushing, connect to an allowed peer',
     technique: 'http',
     preludes: ['iptables-flush'],
-    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_ADMIN'], runAsUser: 0 },
+    from: rootAttacker('NET_ADMIN'),
     to: { workload: 'web', namespace: 'shop', port: 8081, protocol: 'http', via: 'service' },
     expect: { verdict: 'reached', why: 'the allowed peer stays reachable' },
     controls: ['nist-800-53r5:ac-4'],
@@ -388,8 +408,8 @@ const netAdminFlows: Flow[] = [
     probeTitle: 'after flushing, connect outside the cluster',
     technique: 'tcp',
     preludes: ['iptables-flush'],
-    from: { workload: 'attacker', namespace: 'shop', capabilities: ['NET_ADMIN'], runAsUser: 0 },
-    to: { workload: 'outside', port: 8080, protocol: 'tcp', via: 'external', address: '172.18.0.9' },
+    from: rootAttacker('NET_ADMIN'),
+    to: outsideTcp,
     controls: ['nist-800-53r5:si-6'],
   },
 ];
