@@ -40,7 +40,7 @@ export const ProbeRequest = z
       .object({ source: Ipv4, protocol: z.enum(['udp', 'tcp']).default('udp') })
       .strict()
       .optional(),
-    /** tcp: speak an application protocol after connecting. */
+    /** tcp and udp-tunnel: speak an application protocol once the connection is open. */
     application: z.enum(['postgres']).optional(),
     user: z.string().min(1).optional(),
     database: z.string().min(1).optional(),
@@ -67,9 +67,9 @@ export const ProbeRequest = z
       'technique spoof-source needs spoof',
     );
     need(
-      probe.application === undefined || probe.technique === 'tcp',
+      probe.application === undefined || probe.technique === 'tcp' || probe.technique === 'udp-tunnel',
       'application',
-      'application goes with technique tcp',
+      'application goes with technique tcp or udp-tunnel',
     );
     need(new Set(probe.preludes).size === probe.preludes.length, 'preludes', 'a prelude is listed twice');
   });

@@ -1,6 +1,7 @@
 // Checks a scenario beyond its schema: every name it uses refers to something that exists, and
 // every probe can be executed. Pure: works on the parsed scenario and its YAML source.
 import { inPodPreludes } from '../model/technique.ts';
+import type { Technique } from '../model/technique.ts';
 import type { Scenario, Workload } from '../model/scenario.ts';
 import { isPodWorkload, variantSpec } from '../model/scenario.ts';
 import { resolvePort } from '../model/target-port.ts';
@@ -9,13 +10,14 @@ import type { Problem } from './problem.ts';
 import type { YamlSource } from './yaml-source.ts';
 
 /** Which technique each technique-specific probe field belongs to. */
-const fieldTechnique = {
-  http: 'http',
-  dns: 'dns',
-  tunnel: 'udp-tunnel',
-  spoof: 'spoof-source',
-  application: 'tcp',
-} as const;
+const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application', readonly Technique[]> = {
+  http: ['http'],
+  dns: ['dns'],
+  tunnel: ['udp-tunnel'],
+  spoof: ['spoof-source'],
+  // PostgreSQL's startup exchange, over a TCP connection or through the UDP tunnel.
+  application: ['tcp', 'udp-tunnel'],
+};
 
 export function checkScenarioReferences(
   scenario: Scenario,
@@ -92,11 +94,11 @@ export function checkScenarioReferences(
     if (to && !isPodWorkload(to) && probe.to.via === 'pod' && !('builtin' in to && to.builtin === 'kubelet'))
       at([...path, 'to', 'via'], 'via: pod applies to pods of this scenario only');
 
-    for (const [field, technique] of Object.entries(fieldTechnique)) {
-      if (probe[field as keyof typeof fieldTechnique] !== undefined && probe.technique !== technique)
+    for (const [field, allowed] of Object.entries(fieldTechniques)) {
+      if (probe[field as keyof typeof fieldTechniques] !== undefined && !allowed.includes(probe.technique))
         at(
           [...path, field],
-          `"${field}" applies to technique ${technique} only (this probe is ${probe.technique})`,
+          `"${field}" applies to technique ${allowed.join(' or ')} only (this probe is ${probe.technique})`,
         );
     }
     if (probe.technique === 'udp-tunnel') {

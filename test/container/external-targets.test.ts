@@ -55,57 +55,81 @@ test.serial(
   },
 );
 
-test.serial('an attacker on the network reaches the relay and runs a query against PostgreSQL', async (t) => {
-  const image = await probeImage();
-  const relay = targets?.addresses.relay ?? '';
-  const postgres = targets?.addresses.postgres ?? '';
-  const attacker = await docker.run({ image: image.ref, network, labels, command: ['sleep', '300'] });
-  t.teardown(() => docker.remove([attacker]));
-  const attackerAddress = (await docker.inspect(attacker)).addresses[network];
-  const observations = await probe(t, attacker, [
-    { id: 'relay-tcp', technique: 'tcp', host: relay, port: relayPorts.tcp, timeoutMs: 3000 },
-    { id: 'relay-udp', technique: 'udp', host: relay, port: relayPorts.udp, timeoutMs: 3000 },
-    // TCP carried inside UDP through the relay, to a gauntlet TCP echo (the relay's own, at its
-    // network address): the echo must see the relay as the source, not the attacker.
-    {
-      id: 'tunnel',
-      technique: 'udp-tunnel',
-      host: relay,
-      port: relayPorts.tcp,
-      relay: { host: relay, port: relayPorts.tunnel },
-      timeoutMs: 5000,
-    },
-    {
-      id: 'query',
-      technique: 'tcp',
-      host: postgres,
-      port: postgresAccess.port,
-      application: 'postgres',
-      user: postgresAccess.user,
-      database: postgresAccess.database,
-      timeoutMs: 5000,
-    },
-  ]);
-  const get = (id: string): Record<string, unknown> => observations.get(id) ?? {};
-  const evidence = (id: string): Record<string, unknown> =>
-    (get(id)['evidence'] ?? {}) as Record<string, unknown>;
-  t.is(get('relay-tcp')['outcome'], 'connected');
-  t.is(evidence('relay-tcp')['sourceSeen'], attackerAddress);
-  t.is(get('relay-udp')['outcome'], 'connected');
-  t.is(get('tunnel')['outcome'], 'connected', JSON.stringify(get('tunnel')));
-  t.is(evidence('tunnel')['sourceSeen'], relay, 'the tunnelled connection left from the relay');
+test.serial(
+  'an attacker on the network reaches the relay and runs a query against PostgreSQL, directly and through the UDP tunnel',
+  async (t) => {
+    const image = await probeImage();
+    const relay = targets?.addresses.relay ?? '';
+    const postgres = targets?.addresses.postgres ?? '';
+    const attacker = await docker.run({ image: image.ref, network, labels, command: ['sleep', '300'] });
+    t.teardown(() => docker.remove([attacker]));
+    const attackerAddress = (await docker.inspect(attacker)).addresses[network];
+    const observations = await probe(t, attacker, [
+      { id: 'relay-tcp', technique: 'tcp', host: relay, port: relayPorts.tcp, timeoutMs: 3000 },
+      { id: 'relay-udp', technique: 'udp', host: relay, port: relayPorts.udp, timeoutMs: 3000 },
+      // TCP carried inside UDP through the relay, to a gauntlet TCP echo (the relay's own, at its
+      // network address): the echo must see the relay as the source, not the attacker.
+      {
+        id: 'tunnel',
+        technique: 'udp-tunnel',
+        host: relay,
+        port: relayPorts.tcp,
+        relay: { host: relay, port: relayPorts.tunnel },
+        timeoutMs: 5000,
+      },
+      // The same query with its TCP connection opened by the relay: PostgreSQL waits for the client to
+      // speak first, so the startup message itself rides the tunnel.
+      {
+        id: 'tunnel-query',
+        technique: 'udp-tunnel',
+        host: postgres,
+        port: postgresAccess.port,
+        relay: { host: relay, port: relayPorts.tunnel },
+        application: 'postgres',
+        user: postgresAccess.user,
+        database: postgresAccess.database,
+        timeoutMs: 5000,
+      },
+      {
+        id: 'query',
+        technique: 'tcp',
+        host: postgres,
+        port: postgresAccess.port,
+        application: 'postgres',
+        user: postgresAccess.user,
+        database: postgresAccess.database,
+        timeoutMs: 5000,
+      },
+    ]);
+    const get = (id: string): Record<string, unknown> => observations.get(id) ?? {};
+    const evidence = (id: string): Record<string, unknown> =>
+      (get(id)['evidence'] ?? {}) as Record<string, unknown>;
+    t.is(get('relay-tcp')['outcome'], 'connected');
+    t.is(evidence('relay-tcp')['sourceSeen'], attackerAddress);
+    t.is(get('relay-udp')['outcome'], 'connected');
+    t.is(get('tunnel')['outcome'], 'connected', JSON.stringify(get('tunnel')));
+    t.is(evidence('tunnel')['sourceSeen'], relay, 'the tunnelled connection left from the relay');
 
-  const query = get('query');
-  t.is(query['outcome'], 'connected', JSON.stringify(query));
-  const answer = evidence('query')['postgres'] as
-    | { authenticated: boolean; serverVersion?: string; query?: string; rows?: (string | null)[][] }
-    | undefined;
-  t.true(answer?.authenticated, 'the server let the attacker in');
-  t.truthy(answer?.query, 'a query ran');
-  // The agent asks `SELECT current_user, inet_server_addr()`: the rows are the server's own answer,
-  // naming the role it let in and the address it accepted the connection on.
-  t.deepEqual(answer?.rows, [[postgresAccess.user, postgres]], JSON.stringify(answer));
-});
+    const query = get('query');
+    t.is(query['outcome'], 'connected', JSON.stringify(query));
+    const answer = evidence('query')['postgres'] as
+      | { authenticated: boolean; serverVersion?: string; query?: string; rows?: (string | null)[][] }
+      | undefined;
+    t.true(answer?.authenticated, 'the server let the attacker in');
+    t.truthy(answer?.query, 'a query ran');
+    // The agent asks `SELECT current_user, inet_server_addr()`: the rows are the server's own answer,
+    // naming the role it let in and the address it accepted the connection on.
+    t.deepEqual(answer?.rows, [[postgresAccess.user, postgres]], JSON.stringify(answer));
+
+    const tunnelled = get('tunnel-query');
+    t.is(tunnelled['outcome'], 'connected', JSON.stringify(tunnelled));
+    t.deepEqual(evidence('tunnel-query')['relay'], { host: relay, port: relayPorts.tunnel });
+    t.like(evidence('tunnel-query')['postgres'], {
+      authenticated: true,
+      rows: [[postgresAccess.user, postgres]],
+    });
+  },
+);
 
 test.serial('stop() removes every container it started; nothing labelled remains', async (t) => {
   const ids = targets?.containers ?? [];

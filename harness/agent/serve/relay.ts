@@ -19,7 +19,13 @@ export function udpRelay(): UdpSocket {
   udp.on('message', (message, peer) => {
     const frame = decodeFrame(ClientFrame, message);
     if (!frame) return;
-    const reply = (answer: RelayFrame) => udp.send(encodeFrame(answer), peer.port, peer.address);
+    const reply = (answer: RelayFrame) => {
+      try {
+        udp.send(encodeFrame(answer), peer.port, peer.address);
+      } catch {
+        // the relay was closed while a session still ran; its 'close' handler ends the sessions
+      }
+    };
     const key = `${peer.address}:${peer.port}/${frame.s}`;
     const existing = sessions.get(key);
     if (frame.t === 'open') {
@@ -63,5 +69,9 @@ export function udpRelay(): UdpSocket {
     else existing.socket.end();
   });
   udp.on('error', () => undefined);
+  udp.on('close', () => {
+    for (const session of sessions.values()) session.socket.destroy();
+    sessions.clear();
+  });
   return udp;
 }

@@ -1,7 +1,7 @@
 // The PostgreSQL wire protocol, just enough for an attacker's first query: StartupMessage (protocol
 // 3.0), trust authentication, simple Query `SELECT current_user, inet_server_addr()`, and the rows the
 // server sends back. Message formats: https://www.postgresql.org/docs/current/protocol-message-formats.html
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Deadline } from '../deadline.ts';
 import type { PostgresEvidence } from '../protocol.ts';
 
@@ -102,7 +102,7 @@ function dataRow(body: Buffer): (string | null)[] {
 
 /** Runs the startup and the attacker's query on an open socket; what the server said is the evidence. */
 export function postgresExchange(
-  socket: Socket,
+  socket: Duplex,
   deadline: Deadline,
   login: { user: string; database: string },
 ): Promise<PostgresEvidence> {

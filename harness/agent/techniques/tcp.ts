@@ -1,7 +1,9 @@
 // tcp: connect, read the destination's hello line (a gauntlet echo says who it is and which peer it
-// saw), exchange one line, close. With application postgres, speak PostgreSQL instead.
+// saw), exchange one line, close. With application postgres, speak PostgreSQL instead. udp-tunnel
+// holds the same conversation over its tunnel (`converse`).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Deadline } from '../deadline.ts';
 import { evidenceFromEcho, parseEcho } from '../echo-evidence.ts';
 import type { ProbeRequest } from '../protocol.ts';
@@ -42,7 +44,7 @@ type LineRead =
   | { timeout: true; data: string };
 
 /** Reads up to the first newline, the end of the stream, an error or the deadline. */
-export function readLine(socket: Socket, deadline: Deadline): Promise<LineRead> {
+export function readLine(socket: Duplex, deadline: Deadline): Promise<LineRead> {
   return new Promise((resolve) => {
     let data = '';
     const done = (value: LineRead) => {
@@ -65,7 +67,20 @@ export function readLine(socket: Socket, deadline: Deadline): Promise<LineRead> 
 export async function tcpProbe(request: ProbeRequest, deadline: Deadline): Promise<TechniqueResult> {
   const opened = await openTcp(request.host, request.port, deadline);
   if (!('socket' in opened)) return opened;
-  const { socket, connectMs } = opened;
+  return converse(opened.socket, opened.connectMs, request, deadline);
+}
+
+/**
+ * What a probe does once its byte stream is open (a TCP socket, or a udp-tunnel through a relay):
+ * speak the application it asked for, or read the destination's hello and exchange one line with a
+ * gauntlet echo. Destroys the stream when done.
+ */
+export async function converse(
+  socket: Duplex,
+  connectMs: number,
+  request: ProbeRequest,
+  deadline: Deadline,
+): Promise<TechniqueResult> {
   try {
     if (request.application === 'postgres') {
       const postgres = await postgresExchange(socket, deadline, {
