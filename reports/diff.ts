@@ -5,6 +5,7 @@
 // inconclusive, probes that appeared or vanished, and how many stayed the same. Pure.
 import type { Check, Results } from '../harness/model/results.ts';
 import type { Layer, Verdict } from '../harness/model/verdict.ts';
+import { plural } from '../harness/text/plural.ts';
 
 export interface FlowState {
   verdict: Verdict;
@@ -155,9 +156,9 @@ function entries(diff: RunsDiff, key: keyof RunsDiff): DiffEntry[] {
 
 export function diffCounts(diff: RunsDiff): string {
   return [
-    `${diff.securityRegressions.length} security regressions`,
-    `${diff.availabilityRegressions.length} availability regressions`,
-    `${diff.layerChanged.length} layer changes`,
+    plural(diff.securityRegressions.length, 'security regression'),
+    plural(diff.availabilityRegressions.length, 'availability regression'),
+    plural(diff.layerChanged.length, 'layer change'),
     `${diff.becameInconclusive.length} newly inconclusive`,
     `${diff.fixed.length} fixed`,
     `${diff.appeared.length} appeared`,

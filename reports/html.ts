@@ -9,6 +9,7 @@ import { buildHtmlData, scriptJson } from './html-data.ts';
 import { htmlScript } from './html-script.ts';
 import type { ReportModel } from './summary-model.ts';
 import { failureLine, flowTitle, gridKey, outcomeLabels } from './summary-model.ts';
+import { plural } from '../harness/text/plural.ts';
 
 export function escapeHtml(text: string): string {
   return text
@@ -243,7 +244,7 @@ export function renderHtml(model: ReportModel): string {
 <style>${css}</style></head>
 <body>
 <header><h1><span class="verdict v-${model.verdict}">${escapeHtml(model.verdict)}</span>gauntlet network defence report</h1>
-<div>${escapeHtml(model.headline)}</div><div class="muted">Generated ${escapeHtml(model.generatedAt)} from ${model.runs.length} run${model.runs.length === 1 ? '' : 's'}. Evidence is traffic: every flow below was attempted on a real cluster and judged against the scenario's expectation.</div></header>
+<div>${escapeHtml(model.headline)}</div><div class="muted">Generated ${escapeHtml(model.generatedAt)} from ${plural(model.runs.length, 'run')}. Evidence is traffic: every flow below was attempted on a real cluster and judged against the scenario's expectation.</div></header>
 <main>
 ${problems(model)}
 <section><h2>Summary</h2><div class="cards">${cards}</div>${topFailures(model)}<h4>Runs</h4>${runsTable(model)}</section>

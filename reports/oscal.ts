@@ -10,6 +10,7 @@ import type { ControlSummary, ReportModel } from './summary-model.ts';
 import { emptyCounts, evidenceLines, failureLine, flowTitle, worstOutcome } from './summary-model.ts';
 import { describeControl } from '../harness/model/controls.ts';
 import type { Controls } from '../harness/model/controls.ts';
+import { plural } from '../harness/text/plural.ts';
 
 export const oscalVersion = '1.0.6';
 /** Up to this many flows the document is indented. */
@@ -111,7 +112,7 @@ function passObservation(
   const first = checks[0];
   return {
     uuid: nameUuid(`observation:${run.id}:${key}:passed`),
-    title: `${run.environment.stack}/${key}: ${checks.length} flow${checks.length === 1 ? '' : 's'} as expected`,
+    title: `${run.environment.stack}/${key}: ${plural(checks.length, 'flow')} as expected`,
     description: `Flows of ${key} on ${run.environment.stack} whose verdict matched the scenario's expectation.`,
     props: props([prop('outcome', 'pass'), prop('flows', String(checks.length))]),
     methods: ['TEST'],

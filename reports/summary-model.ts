@@ -6,6 +6,7 @@ import { describeControl } from '../harness/model/controls.ts';
 import type { Check, Missing, Results, Run } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
 import { checkOutcomes } from '../harness/model/verdict.ts';
+import { plural } from '../harness/text/plural.ts';
 
 export type OutcomeCounts = Record<CheckOutcome, number> & { total: number };
 
@@ -81,10 +82,6 @@ export interface ReportModel {
 
 export function gridKey(scenario: string, stack: string): string {
   return `${scenario}\u0000${stack}`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 export function formatCounts(counts: OutcomeCounts): string {

@@ -8,6 +8,7 @@ import type { Problem } from '../catalog/problem.ts';
 import { formatProblem } from '../catalog/problem.ts';
 import { GauntletError } from '../errors.ts';
 import type { CommandIo } from './command.ts';
+import { plural } from '../text/plural.ts';
 
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -32,7 +33,7 @@ export function requireCatalog(
     printProblems(errors, io);
     throw new GauntletError(
       'GAUNTLET_INVALID_CATALOG',
-      `the catalog in ${root} has ${errors.length} error${errors.length === 1 ? '' : 's'} (listed above)`,
+      `the catalog in ${root} has ${plural(errors.length, 'error')} (listed above)`,
       'fix them, or run `gauntlet validate` for warnings too',
     );
   }

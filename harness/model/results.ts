@@ -10,6 +10,7 @@ import { GauntletError } from '../errors.ts';
 import { Prelude, Technique } from './technique.ts';
 import { AdmissionLevel, Dataplane, MeshMode } from './traits.ts';
 import { CheckOutcome, Confidence, ExpectedVerdict, Layer, Verdict } from './verdict.ts';
+import { plural } from '../text/plural.ts';
 
 export const resultsKind = 'gauntlet-results';
 export const resultsSchemaVersion = 1;
@@ -257,7 +258,7 @@ export function parseResults(text: string, file: string): Results {
   const parsed = Results.safeParse(data);
   if (!parsed.success) {
     const [first, ...rest] = parsed.error.issues;
-    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
+    const more = rest.length > 0 ? ` (and ${plural(rest.length, 'more problem')})` : '';
     throw invalid(file, `${formatIssuePath(first?.path ?? [])}: ${first?.message ?? 'invalid'}${more}`);
   }
   const results = parsed.data;

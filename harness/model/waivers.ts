@@ -6,6 +6,7 @@ import { parseWithSchema } from '../catalog/load-file.ts';
 import { formatProblem } from '../catalog/problem.ts';
 import { GauntletError } from '../errors.ts';
 import { WaivableOutcome } from './results.ts';
+import { plural } from '../text/plural.ts';
 
 // A test id pattern: `<stack>/<scenario>/<variant>/<probe>` where `*` matches within one segment
 // and `**` matches any number of segments, e.g. `ambient-*/udp-escape/**`.
@@ -75,14 +76,14 @@ export function parseWaivers(text: string, file: string): Waiver[] {
         all.push(
           source.problemAt(
             ['waivers', index, 'test'],
-            `has ${segments.length} segment${segments.length === 1 ? '' : 's'}; a test id has 4 (stack/scenario/variant/probe) unless ** is used`,
+            `has ${plural(segments.length, 'segment')}; a test id has 4 (stack/scenario/variant/probe) unless ** is used`,
           ),
         );
     }
   }
   if (all.length > 0 || !value) {
     const [first, ...rest] = all;
-    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
+    const more = rest.length > 0 ? ` (and ${plural(rest.length, 'more problem')})` : '';
     throw new GauntletError(
       'GAUNTLET_WAIVERS_INVALID',
       `${first ? formatProblem(first) : `${file}: invalid waivers file`}${more}`,

@@ -1,6 +1,7 @@
 // What `gauntlet doctor` concludes from facts about this machine: pure, so every verdict and every
 // fix text is unit tested with injected facts; harness/cli/commands/doctor.ts gathers the facts.
 import type { ToolName } from './tool-cache.ts';
+import { plural } from '../text/plural.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -125,5 +126,5 @@ export function formatDoctor(checks: readonly DoctorCheck[]): string {
     return `${mark}  ${check.name.padEnd(width)}  ${check.detail}${check.fix ? `\n      ${' '.repeat(width)}  fix: ${check.fix}` : ''}`;
   });
   const failed = checks.filter((check) => check.status === 'fail').length;
-  return `${lines.join('\n')}\n${failed === 0 ? 'ready to run' : `${failed} problem${failed === 1 ? '' : 's'} to fix before a run`}\n`;
+  return `${lines.join('\n')}\n${failed === 0 ? 'ready to run' : `${plural(failed, 'problem')} to fix before a run`}\n`;
 }

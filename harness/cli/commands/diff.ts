@@ -13,6 +13,7 @@ import { readResultsFile } from '../../../reports/read-results.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../flags.ts';
 import { didYouMean } from '../../text/suggest.ts';
+import { plural } from '../../text/plural.ts';
 
 const usage = `Usage: gauntlet diff BASE NEW [--format text|markdown|json] [--fail-on-availability]
 
@@ -43,7 +44,7 @@ export const diffCommand: Command = {
     if (positionals.length !== 2)
       throw new GauntletError(
         'GAUNTLET_USAGE',
-        `gauntlet diff: expected BASE and NEW results files, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`,
+        `gauntlet diff: expected BASE and NEW results files, got ${plural(positionals.length, 'argument')}`,
         'see `gauntlet help diff`',
       );
     const format = values.format ?? 'text';

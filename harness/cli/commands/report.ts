@@ -2,7 +2,7 @@
 // cell), applies waivers, and writes results.json, junit.xml, summary.md, report.html and
 // oscal-assessment-results.json, from results alone (no cluster).
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { GauntletError } from '../../errors.ts';
 import { loadControls } from '../../model/controls.ts';
 import { mergeResults } from '../../model/results.ts';
@@ -13,6 +13,8 @@ import { readResultsFile } from '../../../reports/read-results.ts';
 import { renderReports, writeReports } from '../../../reports/write-reports.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../flags.ts';
+import { displayPath } from '../../text/display-path.ts';
+import { plural } from '../../text/plural.ts';
 
 const usage = `Usage: gauntlet report RESULTS... --out DIR [--waivers FILE]
 
@@ -60,7 +62,7 @@ export const reportCommand: Command = {
     let waivers;
     if (values.waivers) {
       const path = resolve(io.cwd, values.waivers);
-      const name = relative(io.cwd, path) || values.waivers;
+      const name = displayPath(io.cwd, path);
       let text: string;
       try {
         text = readFileSync(path, 'utf8');
@@ -76,7 +78,7 @@ export const reportCommand: Command = {
     const written = writeReports(outDir, files);
     for (const { waiver, testIds } of applied.expired)
       io.stderr.write(
-        `warning: waiver ${waiver.id} expired ${waiver.expires}; ${testIds.length} failure${testIds.length === 1 ? '' : 's'} count again (${testIds.slice(0, 3).join(', ')}${testIds.length > 3 ? ', …' : ''})\n`,
+        `warning: waiver ${waiver.id} expired ${waiver.expires}; ${plural(testIds.length, 'failure counts', 'failures count')} again (${testIds.slice(0, 3).join(', ')}${testIds.length > 3 ? ', …' : ''})\n`,
       );
     for (const waiver of applied.unused)
       io.stderr.write(`note: waiver ${waiver.id} (${waiver.test}) matched no failing flow\n`);
@@ -85,7 +87,7 @@ export const reportCommand: Command = {
     for (const item of model.missing)
       io.stderr.write(`warning: missing on ${item.stack}: ${item.what} (${item.reason})\n`);
     io.stdout.write(`${model.verdict.toUpperCase()}: ${model.headline}\n`);
-    io.stdout.write(`wrote ${written.map((path) => relative(io.cwd, path) || path).join(', ')}\n`);
+    io.stdout.write(`wrote ${written.map((path) => displayPath(io.cwd, path)).join(', ')}\n`);
     return model.verdict === 'passed' ? 0 : 1;
   },
 };

@@ -8,6 +8,7 @@ import type { Command } from '../command.ts';
 import { catalogRoot } from '../catalog-access.ts';
 import { parseFlags } from '../flags.ts';
 import { existsSync } from 'node:fs';
+import { plural } from '../../text/plural.ts';
 
 const usage = `Usage: gauntlet validate [PATH...] [--catalog DIR] [--quiet]
 
@@ -54,7 +55,7 @@ export const validateCommand: Command = {
       ? `${catalog.scenarios.size} scenarios, ${catalog.stacks.size} stacks, ${catalog.matrixStacks.length} matrix cells`
       : 'catalog not loaded';
     io.stdout.write(
-      `${errors === 0 ? 'valid' : 'invalid'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} (${counts})\n`,
+      `${errors === 0 ? 'valid' : 'invalid'}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')} (${counts})\n`,
     );
     return errors === 0 ? 0 : 1;
   },

@@ -1,7 +1,7 @@
 // `gauntlet versions [show|pin]`: what clusters/versions.yaml pins, and filling in the sha256 values
 // it lacks (for maintainers with internet), keeping the file's comments.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { GauntletError } from '../../errors.ts';
 import type { PlatformId } from '../../provision/platform.ts';
 import { allPlatforms, pinVersions } from '../../provision/pin-versions.ts';
@@ -9,6 +9,8 @@ import { didYouMean } from '../../text/suggest.ts';
 import type { Command } from '../command.ts';
 import { catalogRoot, requireCatalog } from '../catalog-access.ts';
 import { parseFlags } from '../flags.ts';
+import { plural } from '../../text/plural.ts';
+import { displayPath } from '../../text/display-path.ts';
 
 const usage = `Usage: gauntlet versions [show]            [--catalog DIR]
        gauntlet versions pin [--platform P]... [--catalog DIR] [--dry-run]
@@ -45,7 +47,7 @@ export const versionsCommand: Command = {
       );
     const catalog = requireCatalog(values.catalog, io);
     const file = join(catalogRoot(values.catalog, io), 'clusters', 'versions.yaml');
-    const display = relative(io.cwd, file) || file;
+    const display = displayPath(io.cwd, file);
     if (action === 'show') {
       const { versions } = catalog;
       const lines: string[] = [];
@@ -92,9 +94,7 @@ export const versionsCommand: Command = {
     else if (values['dry-run']) io.stdout.write(`dry run: ${display} not written\n`);
     else {
       writeFileSync(file, result.text);
-      io.stdout.write(
-        `pinned ${result.changes.length} sha256 value${result.changes.length === 1 ? '' : 's'} in ${display}\n`,
-      );
+      io.stdout.write(`pinned ${plural(result.changes.length, 'sha256 value')} in ${display}\n`);
     }
     return 0;
   },
