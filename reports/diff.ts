@@ -133,9 +133,19 @@ export function diffExitCode(diff: RunsDiff, options: { failOnAvailability?: boo
   return 0;
 }
 
-function stateText(flow: FlowState | undefined): string {
+/** A new probe is no regression, but a new probe that fails its expectation must not pass unseen. */
+const failingNote: Partial<Record<FlowState['outcome'], string>> = {
+  'fail-security': 'FAILS: security',
+  'fail-availability': 'FAILS: availability',
+  inconclusive: 'inconclusive',
+  waived: 'fails, waived',
+};
+
+/** `showFailing`: for a flow with no earlier state to compare with (an appeared probe). */
+function stateText(flow: FlowState | undefined, showFailing = false): string {
   if (!flow) return 'absent';
-  return `${flow.verdict}${flow.layer ? ` at ${flow.layer}` : ''}`;
+  const note = showFailing ? failingNote[flow.outcome] : undefined;
+  return `${flow.verdict}${flow.layer ? ` at ${flow.layer}` : ''}${note ? ` [${note}]` : ''}`;
 }
 
 const sections: { key: keyof RunsDiff; title: string }[] = [
@@ -181,7 +191,7 @@ export function renderDiffText(diff: RunsDiff): string {
     lines.push(`${title} (${list.length}):`);
     for (const item of list)
       lines.push(
-        `  ${item.testId}: ${stateText(item.base)} -> ${stateText(item.new)}${item.expected ? ` (expected ${item.expected})` : ''}${item.new?.reason ? `: ${item.new.reason}` : ''}${item.controls.length > 0 ? ` [${item.controls.join(' ')}]` : ''}`,
+        `  ${item.testId}: ${stateText(item.base)} -> ${stateText(item.new, !item.base)}${item.expected ? ` (expected ${item.expected})` : ''}${item.new?.reason ? `: ${item.new.reason}` : ''}${item.controls.length > 0 ? ` [${item.controls.join(' ')}]` : ''}`,
       );
     lines.push('');
   }
@@ -222,7 +232,7 @@ export function renderDiffMarkdown(diff: RunsDiff): string {
     );
     for (const item of list.slice(0, 200))
       lines.push(
-        `| \`${item.testId}\` | ${stateText(item.base)} | ${stateText(item.new)} | ${item.expected ?? ''} | ${mdCell(item.new?.reason ?? item.base?.reason ?? '')} | ${item.controls.map((control) => `\`${control}\``).join(' ')} |`,
+        `| \`${item.testId}\` | ${stateText(item.base)} | ${stateText(item.new, !item.base)} | ${item.expected ?? ''} | ${mdCell(item.new?.reason ?? item.base?.reason ?? '')} | ${item.controls.map((control) => `\`${control}\``).join(' ')} |`,
       );
     if (list.length > 200) lines.push('', `…and ${list.length - 200} more (use --format json).`);
     lines.push('');

@@ -103,6 +103,9 @@ test('the fixtures: one security and one availability regression, a layer change
     /^Security regressions: newly reached, expected blocked \(1\):\n {2}calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db: blocked at network-policy -> reached \(expected blocked by network-policy\)/m,
   );
   t.regex(text, /Calico v3\.31\.2 iptables.*\n[\s\S]*Calico v3\.32\.1 iptables/);
+  // A new probe that fails is not a regression, but the diff does not let it pass unseen.
+  t.regex(text, /hijack-to-db: absent -> reached \[fails, waived\] \(expected blocked/);
+  t.regex(text, /direct-to-db: absent -> blocked at network-policy \(expected/);
   const markdown = renderDiffMarkdown(diff);
   t.regex(markdown, /^# gauntlet diff: 🔴 security regressions/);
   t.regex(
