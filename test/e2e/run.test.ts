@@ -3,9 +3,10 @@
 // workflow too). The runner skips this tier, with its reason, everywhere else.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runOutputProblems } from '../support/run-output.ts';
 
 const stack = process.env['GAUNTLET_E2E_STACK'] ?? 'calico-ambient';
 const scenarios = process.env['GAUNTLET_E2E_SCENARIOS'] ?? 'udp-escape,l7-methods,run-as-1337';
@@ -19,18 +20,9 @@ test(`a real run of ${scenarios} on ${stack} judges every flow and leaves no clu
     { stdio: ['ignore', 'inherit', 'inherit'], timeout: 40 * 60_000 },
   );
   t.not(run.status, 2, 'the run itself broke (exit 2): see the output above');
-  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
-    run: { status: string };
-    checks: { testId: string; outcome: string }[];
-  };
-  t.is(results.run.status, 'complete');
-  t.true(results.checks.length > 0);
-  t.deepEqual(
-    results.checks.filter((check) => check.outcome === 'inconclusive').map((check) => check.testId),
-    [],
-    'no flow may be inconclusive on a healthy cluster',
-  );
-  // kind labels its node containers io.x-k8s.io/kind.cluster=<name> (kind pkg/cluster/internal/providers/docker);
+  t.deepEqual(runOutputProblems(out, stack), []);
+  // kind labels its node containers io.x-k8s.kind.cluster=<name> (kind
+  // pkg/cluster/internal/providers/docker/constants.go, clusterLabelKey);
   // asking Docker works whether kind is on PATH or only in gauntlet's tool cache.
   const nodes = spawnSync(
     'docker',
