@@ -27,6 +27,24 @@ export function kubectlCreateArgs(kubeconfig: string): string[] {
   return ['--kubeconfig', kubeconfig, 'create', '-f', '-'];
 }
 
+/**
+ * `kubectl wait --for=condition=Established --timeout=120s -f -` with operator-crds.yaml on stdin:
+ * every CRD it defines must be served before custom-resources.yaml creates an Installation, or
+ * kubectl fails with `no matches for kind "Installation"` (kubectl wait takes `-f FILENAME` and
+ * `--for condition=...`: kubernetes.io/docs/reference/kubectl/generated/kubectl_wait).
+ */
+export function crdsEstablishedArgs(kubeconfig: string, timeoutSeconds = 120): string[] {
+  return [
+    '--kubeconfig',
+    kubeconfig,
+    'wait',
+    '--for=condition=Established',
+    `--timeout=${timeoutSeconds}s`,
+    '-f',
+    '-',
+  ];
+}
+
 type Doc = Record<string, unknown>;
 const isObject = (value: unknown): value is Doc =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -132,8 +132,24 @@ export function parseContainerInspect(stdout: string, container: string): Contai
   };
 }
 
+/**
+ * The environment of `docker build`: the caller's, with BuildKit's default provenance attestation
+ * switched off (BUILDX_NO_DEFAULT_ATTESTATIONS, docker/buildx build/opt.go). Under Docker's containerd
+ * image store (the default of fresh Docker 29 installs) that attestation is left out of `docker save`,
+ * and `kind load docker-image` then fails with "content digest ... not found"
+ * (kubernetes-sigs/kind#3795, #4236; workaround documented in kind PR #4247). The legacy builder
+ * ignores the variable.
+ */
+export function buildEnvironment(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...environment, BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
+}
+
 /** The real adapter: every call is one `docker` CLI invocation through `shell`. */
-export function dockerCli(shell: Shell, binary = 'docker'): Docker {
+export function dockerCli(
+  shell: Shell,
+  binary = 'docker',
+  environment: NodeJS.ProcessEnv = process.env,
+): Docker {
   async function docker(args: readonly string[], options: ShellOptions = {}): Promise<ShellResult> {
     return shell.run(binary, args, options);
   }
@@ -197,7 +213,7 @@ export function dockerCli(shell: Shell, binary = 'docker'): Docker {
           options.context,
         ],
         `building ${options.tag} from ${options.context}`,
-        withSignal(signal),
+        { ...withSignal(signal), env: buildEnvironment(environment) },
       );
     },
 

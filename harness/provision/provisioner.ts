@@ -10,6 +10,7 @@ import type { Shell, ShellResult } from '../shell.ts';
 import { runChecked } from '../shell.ts';
 import {
   calicoManifests,
+  crdsEstablishedArgs,
   disableConnectTimeLbArgs,
   expectedTigeraStatuses,
   kubectlCreateArgs,
@@ -206,6 +207,13 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
           signal,
           what: `creating Calico ${stack.cni.version} ${manifest.name}`,
         });
+        if (manifest.name === 'operator-crds')
+          await runChecked(options.shell, kubectlPath, crdsEstablishedArgs(cluster.kubeconfigPath), {
+            input: text,
+            timeoutMs: 150_000,
+            signal,
+            what: `waiting until the Calico ${stack.cni.version} CRDs are Established`,
+          });
       }
       const waitOptions = {
         timeoutMs: timeouts.calicoReadyMs,

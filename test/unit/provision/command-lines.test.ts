@@ -19,6 +19,8 @@ import {
   kindLoadImageArgs,
   parseNodeNames,
 } from '../../../harness/provision/kind.ts';
+import { dockerCli } from '../../../harness/provision/docker.ts';
+import type { Shell } from '../../../harness/shell.ts';
 
 test('kind create reads the config from stdin and writes a kubeconfig of its own, without --wait', (t) => {
   t.deepEqual(kindCreateArgs('gauntlet-r1', '/c/kubeconfig'), [
@@ -238,4 +240,24 @@ test('connect-time load balancing is disabled only for meshed eBPF stacks', (t) 
     '-p',
   ]);
   t.deepEqual(JSON.parse(args[8] ?? '{}'), { spec: { bpfConnectTimeLoadBalancing: 'Disabled' } });
+});
+
+test('docker build runs without BuildKit default attestations, keeping the caller environment', async (t) => {
+  const calls: { args: readonly string[]; env?: NodeJS.ProcessEnv }[] = [];
+  const shell: Shell = {
+    run: async (command, args, options = {}) => {
+      calls.push({ args, ...(options.env ? { env: options.env } : {}) });
+      return { command: [command, ...args], exitCode: 0, stdout: '', stderr: '' };
+    },
+  };
+  await dockerCli(shell, 'docker', { PATH: '/usr/bin', DOCKER_HOST: 'unix:///run/d.sock' }).build({
+    tag: 'gauntlet-probe:0.1.0',
+    context: '/src/images/probe',
+  });
+  t.deepEqual(calls[0]?.args, ['build', '--tag', 'gauntlet-probe:0.1.0', '/src/images/probe']);
+  t.deepEqual(calls[0]?.env, {
+    PATH: '/usr/bin',
+    DOCKER_HOST: 'unix:///run/d.sock',
+    BUILDX_NO_DEFAULT_ATTESTATIONS: '1',
+  });
 });

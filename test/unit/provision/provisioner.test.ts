@@ -154,6 +154,17 @@ test('create, Calico (eBPF) and Istio run in order with the rendered inputs', as
     creates.map((call) => call.input?.split('\n')[0]),
     ['kind: CustomResourceDefinition', 'kind: Deployment', 'apiVersion: operator.tigera.io/v1'],
   );
+  // The CRDs are Established before anything that needs them is created.
+  const steps = kubectlCalls.map((call) => call.args[2]);
+  t.deepEqual(steps.slice(0, 4), ['create', 'wait', 'create', 'create']);
+  t.deepEqual(kubectlCalls[1]?.args.slice(2), [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=120s',
+    '-f',
+    '-',
+  ]);
+  t.is(kubectlCalls[1]?.input, 'kind: CustomResourceDefinition\n');
   const installation = parseAllDocuments(creates[2]?.input ?? '')[0]?.toJS();
   t.is(installation.spec.calicoNetwork.linuxDataplane, 'BPF');
   t.is(statusPolls, 3, 'polled until every tigerastatus was Available');
