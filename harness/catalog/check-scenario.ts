@@ -2,7 +2,7 @@
 // every probe can be executed. Pure: works on the parsed scenario and its YAML source.
 import { inPodPreludes } from '../model/technique.ts';
 import type { Technique } from '../model/technique.ts';
-import type { Scenario, Workload } from '../model/scenario.ts';
+import type { Probe, Scenario, Workload } from '../model/scenario.ts';
 import { isPodWorkload, variantSpec } from '../model/scenario.ts';
 import { resolvePort } from '../model/target-port.ts';
 import { didYouMean } from '../text/suggest.ts';
@@ -18,6 +18,39 @@ const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application
   // PostgreSQL's startup exchange, over a TCP connection or through the UDP tunnel.
   application: ['tcp', 'udp-tunnel'],
 };
+
+/** Techniques a client outside the cluster runs (no in-pod tricks: it is not in a pod). */
+const outsideTechniques: readonly Technique[] = ['tcp', 'http', 'udp'];
+/** Builtins an outside client can reach: through a node's address (NodePorts, the kubelet, the node). */
+const outsideReachableBuiltins = new Set(['ingress-gateway', 'kubelet', 'node']);
+
+/**
+ * A probe from the relay container on the kind network, a client outside the cluster: it reaches the
+ * cluster only through the nodes (a Service's NodePort, the kubelet, a node port), and has no pod
+ * for preludes to act on.
+ */
+function checkOutsideProbe(
+  probe: Probe,
+  path: (string | number)[],
+  workloads: Scenario['workloads'],
+  at: (path: (string | number)[], message: string) => void,
+): void {
+  if (probe.preludes.length > 0)
+    at([...path, 'preludes'], 'a client outside the cluster runs no preludes (they act inside a pod)');
+  if (!outsideTechniques.includes(probe.technique))
+    at(
+      [...path, 'technique'],
+      `technique ${probe.technique} does not start outside the cluster (use ${outsideTechniques.join(', ')})`,
+    );
+  const to = workloads[probe.to.workload];
+  if (!to) return;
+  const reachable = 'external' in to || ('builtin' in to && outsideReachableBuiltins.has(to.builtin));
+  if (!reachable)
+    at(
+      [...path, 'to', 'workload'],
+      `"${probe.to.workload}" is not reachable from outside the cluster; target ingress-gateway (through its NodePorts), kubelet, node, or an external workload`,
+    );
+}
 
 export function checkScenarioReferences(
   scenario: Scenario,
@@ -72,11 +105,14 @@ export function checkScenarioReferences(
     const from = workloads[probe.from];
     if (!from)
       at([...path, 'from'], `unknown workload "${probe.from}"${didYouMean(probe.from, workloadNames)}`);
-    else if (!isPodWorkload(from))
-      at(
-        [...path, 'from'],
-        `"${probe.from}" is not a pod of this scenario; probes start from pods (role attacker, client, ...)`,
-      );
+    else if (!isPodWorkload(from)) {
+      if ('external' in from && from.external === 'relay') checkOutsideProbe(probe, path, workloads, at);
+      else
+        at(
+          [...path, 'from'],
+          `"${probe.from}" cannot start probes: they start from pods of this scenario, or from a client outside the cluster declared as { external: relay }`,
+        );
+    }
 
     const to: Workload | undefined = workloads[probe.to.workload];
     if (!to)

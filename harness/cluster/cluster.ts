@@ -47,6 +47,13 @@ export interface Cluster {
     signal: AbortSignal,
   ): Promise<WorkloadReadiness[]>;
   serviceAddress(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined>;
+  /** The NodePort a Service publishes for `port` (LoadBalancer and NodePort Services), if any. */
+  serviceNodePort(
+    namespace: string,
+    name: string,
+    port: number,
+    signal: AbortSignal,
+  ): Promise<number | undefined>;
   nodeAddresses(signal: AbortSignal): Promise<{ name: string; address: string }[]>;
   /** Runs a command in a container, feeding `stdin`, and hands each stdout line to `onLine` as it arrives. */
   exec(

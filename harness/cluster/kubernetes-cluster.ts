@@ -20,6 +20,7 @@ import type {
   RequestContext,
   ResponseContext,
   V1APIResource,
+  V1Service,
 } from '@kubernetes/client-node';
 import { GauntletError } from '../errors.ts';
 import { abortableSleep } from '../run/sleep.ts';
@@ -290,22 +291,41 @@ export class KubernetesCluster implements Cluster {
     );
   }
 
-  async serviceAddress(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+  /** The Service, or undefined when it does not exist. */
+  private async readService(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<V1Service | undefined> {
     const { core } = this.clients(signal);
     try {
-      const service = await retryTransient(
-        () => core.readNamespacedService({ name, namespace }),
-        signal,
-        this.retry,
-      );
-      const ip = service.spec?.clusterIP;
-      // A headless Service has clusterIP "None"
-      // (kubernetes.io/docs/concepts/services-networking/service/#headless-services).
-      return ip && ip !== 'None' ? ip : undefined;
+      return await retryTransient(() => core.readNamespacedService({ name, namespace }), signal, this.retry);
     } catch (error) {
       if (!signal.aborted && isNotFound(error)) return undefined;
       throw clusterApiError(`read Service ${namespace}/${name}`, error, signal);
     }
+  }
+
+  async serviceAddress(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined> {
+    const ip = (await this.readService(namespace, name, signal))?.spec?.clusterIP;
+    // A headless Service has clusterIP "None"
+    // (kubernetes.io/docs/concepts/services-networking/service/#headless-services).
+    return ip && ip !== 'None' ? ip : undefined;
+  }
+
+  /**
+   * The NodePort of the Service port `port` (spec.ports[].port, nodePort: kubernetes.io/docs/concepts/
+   * services-networking/service/#type-nodeport; LoadBalancer Services get one too unless
+   * allocateLoadBalancerNodePorts is false). Undefined when the Service is missing or publishes none.
+   */
+  async serviceNodePort(
+    namespace: string,
+    name: string,
+    port: number,
+    signal: AbortSignal,
+  ): Promise<number | undefined> {
+    const ports = (await this.readService(namespace, name, signal))?.spec?.ports ?? [];
+    return ports.find((entry) => entry.port === port)?.nodePort ?? undefined;
   }
 
   /** Each node's InternalIP (IPv4 first on dual-stack nodes); nodes without one are left out. */

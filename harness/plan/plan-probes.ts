@@ -1,7 +1,6 @@
 // The probes of one instance, each with its source pod, a destination the run resolves to an
 // address, and the expectation that applies on this stack and variant.
-import type { builtinTargets } from '../model/builtin.ts';
-import { relayPorts } from '../model/builtin.ts';
+import { builtinTargets, relayPorts } from '../model/builtin.ts';
 import { matchExpectation } from '../model/expectation.ts';
 import type { Expectation, Probe, Scenario } from '../model/scenario.ts';
 import { isPodWorkload } from '../model/scenario.ts';
@@ -10,9 +9,34 @@ import type { StackTraits } from '../model/traits.ts';
 import type { PodToStart } from './render-workloads.ts';
 import { optOutSuffix } from './render-workloads.ts';
 
+/**
+ * A client outside the cluster: the relay container on the kind Docker network, which carries the
+ * agent (it is the probe image). It reaches the cluster the way any outside client does, through
+ * the nodes' addresses and the NodePorts of Services.
+ */
+export interface OutsideClient {
+  outside: true;
+  workload: string;
+  external: 'relay';
+}
+
+/** Where a probe starts: a pod the run starts, or a client outside the cluster. */
+export type ProbeSource = PodToStart | OutsideClient;
+
+export function isOutsideClient(source: ProbeSource): source is OutsideClient {
+  return 'outside' in source;
+}
+
+/** One key per place the agent runs: one exec per key and batch. */
+export function sourceKey(source: ProbeSource): string {
+  return isOutsideClient(source) ? `outside/${source.workload}` : `${source.namespace}/${source.deployment}`;
+}
+
 /** A destination as the plan knows it; the run turns it into an address. */
 export type Destination =
   | { kind: 'service'; workload: string; namespace: string; service: string; port: number }
+  /** A Service's port as an outside client reaches it: a node's address and the port's NodePort. */
+  | { kind: 'node-port'; workload: string; namespace: string; service: string; port: number }
   | { kind: 'pod'; workload: string; namespace: string; deployment: string; port: number }
   | { kind: 'builtin'; workload: string; builtin: keyof typeof builtinTargets; port: number }
   | { kind: 'external'; workload: string; external: 'relay' | 'postgres'; port: number };
@@ -21,7 +45,7 @@ export interface PlannedProbe {
   /** Stable across runs: `<stack>/<scenario>/<variant>/<probe>`. */
   testId: string;
   probe: Probe;
-  source: PodToStart;
+  source: ProbeSource;
   destination: Destination;
   protocol: 'tcp' | 'http' | 'udp';
   /** The relay for udp-tunnel probes. */
@@ -38,6 +62,8 @@ export function describeDestination(destination: Destination): string {
   switch (destination.kind) {
     case 'service':
       return `${destination.workload} (service ${destination.namespace}/${destination.service}:${destination.port})`;
+    case 'node-port':
+      return `${destination.workload} (node port of service ${destination.namespace}/${destination.service}:${destination.port})`;
     case 'pod':
       return `${destination.workload} (pod of ${destination.namespace}/${destination.deployment}:${destination.port})`;
     case 'builtin':
@@ -56,16 +82,31 @@ export function planProbes(
 ): PlannedProbe[] {
   return scenario.probes.map((probe) => {
     const twin = probe.preludes.includes('inject-opt-out');
-    const source = pods.find(
-      (pod) =>
-        pod.workload === probe.from &&
-        pod.deployment === (twin ? `${probe.from}${optOutSuffix}` : probe.from),
-    );
+    const from = scenario.workloads[probe.from];
+    const source: ProbeSource | undefined =
+      from && 'external' in from && from.external === 'relay'
+        ? { outside: true, workload: probe.from, external: 'relay' }
+        : pods.find(
+            (pod) =>
+              pod.workload === probe.from &&
+              pod.deployment === (twin ? `${probe.from}${optOutSuffix}` : probe.from),
+          );
     const target = scenario.workloads[probe.to.workload];
     if (!source || !target) throw new Error(`probe ${probe.id}: unvalidated scenario reached the planner`);
     const port = resolvePort(probe, target) ?? 0;
     let destination: Destination;
-    if (isPodWorkload(target)) {
+    const builtin = 'builtin' in target ? builtinTargets[target.builtin] : undefined;
+    if (isOutsideClient(source) && builtin?.service && builtin.namespace) {
+      // From outside, a Service is reached through its NodePort (checked by the catalog: only
+      // Services that publish one, such as the ingress gateway's, are outside targets).
+      destination = {
+        kind: 'node-port',
+        workload: probe.to.workload,
+        namespace: builtin.namespace,
+        service: builtin.service,
+        port,
+      };
+    } else if (isPodWorkload(target)) {
       const namespace = namespaces.get(target.namespace) ?? target.namespace;
       destination =
         probe.to.via === 'pod'

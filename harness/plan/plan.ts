@@ -11,7 +11,8 @@ import type { StackTraits } from '../model/traits.ts';
 import { isPodWorkload } from '../model/scenario.ts';
 import { clusterName, instanceId, physicalNamespace } from './naming.ts';
 import type { PlannedProbe } from './plan-probes.ts';
-import { planProbes } from './plan-probes.ts';
+import { planProbes, sourceKey } from './plan-probes.ts';
+import { plural } from '../text/plural.ts';
 import { renderPolicies } from './render-policies.ts';
 import type { KubeObject, PodToStart } from './render-workloads.ts';
 import { renderWorkloads } from './render-workloads.ts';
@@ -197,16 +198,14 @@ function planSteps(plan: Plan): PlanStep[] {
     });
   for (const instance of plan.instances) {
     const counts = instance.objects;
-    const sources = new Set(
-      instance.probes.map((probe) => `${probe.source.namespace}/${probe.source.deployment}`),
-    );
+    const sources = new Set(instance.probes.map((probe) => sourceKey(probe.source)));
     steps.push({
       title: `scenario ${instance.name}`,
       detail: [
         `${counts.namespaces.length} namespaces`,
         `${counts.deployments.length} workloads`,
         `${counts.policies.length} policies`,
-        `${instance.probes.length} probes from ${sources.size} pods`,
+        `${instance.probes.length} probes from ${plural(sources.size, 'source')}`,
       ].join(', '),
     });
   }

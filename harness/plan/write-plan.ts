@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Plan } from './plan.ts';
-import { describeDestination } from './plan-probes.ts';
+import { describeDestination, isOutsideClient } from './plan-probes.ts';
 import type { KubeObject } from './render-workloads.ts';
 import { validateRendered } from './validate-rendered.ts';
 
@@ -47,7 +47,9 @@ export function writePlan(plan: Plan, dir: string, kindConfig: Record<string, un
           testId: planned.testId,
           technique: planned.probe.technique,
           preludes: planned.probe.preludes,
-          from: `${planned.source.namespace}/${planned.source.deployment}`,
+          from: isOutsideClient(planned.source)
+            ? `${planned.source.workload} (outside the cluster)`
+            : `${planned.source.namespace}/${planned.source.deployment}`,
           to: describeDestination(planned.destination),
           expect: planned.expectation
             ? {

@@ -2,8 +2,9 @@
 // the agent on stdin (`node /opt/gauntlet/agent.mjs probe`), observations come back one JSON line
 // each as probes finish (the contract of harness/agent, issue 3).
 import type { Cluster, PodInfo } from '../cluster/cluster.ts';
+import type { Docker } from '../provision/docker.ts';
 import { agentPath } from '../plan/render-workloads.ts';
-import type { AgentClient, BatchOutcome, PreparedProbe } from '../run/agent-client.ts';
+import type { AgentClient, AgentHost, BatchOutcome, PreparedProbe } from '../run/agent-client.ts';
 import type { RawObservation } from '../run/flow.ts';
 import { agentProbeRequest } from './agent-request.ts';
 import { parseObservation } from '../agent/protocol.ts';
@@ -25,20 +26,56 @@ export function parseObservationLine(line: string): RawObservation | undefined {
   return observation ? (observation as unknown as RawObservation) : undefined;
 }
 
+/** The agent container of a source pod, reached through the API server's exec. */
+export function podAgentHost(cluster: Cluster, pod: PodInfo): AgentHost {
+  return {
+    label: `${pod.namespace}/${pod.name}`,
+    exec: (command, stdin, onLine, options) =>
+      cluster.exec(
+        { namespace: pod.namespace, name: pod.name, container: agentContainer },
+        command,
+        stdin,
+        onLine,
+        options,
+      ),
+  };
+}
+
+/**
+ * The agent in a container outside the cluster (the relay: it is the probe image), through
+ * `docker exec --interactive`. The Docker CLI hands back stdout when the command ends; its lines are
+ * passed on then. A killed exec (timeout, abort) has lost its exit status.
+ */
+export function containerAgentHost(
+  docker: Pick<Docker, 'exec'>,
+  container: string,
+  label: string,
+): AgentHost {
+  return {
+    label,
+    async exec(command, stdin, onLine, options) {
+      const result = await docker.exec(container, command, {
+        input: stdin,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
+      for (const line of result.stdout.split('\n')) if (line.trim() !== '') onLine(line);
+      return {
+        ...(result.signal === undefined && result.exitCode >= 0 ? { exitCode: result.exitCode } : {}),
+        stderr: result.stderr,
+      };
+    },
+  };
+}
+
 export function agentExecClient(): AgentClient {
   return {
-    async runBatch(
-      cluster: Cluster,
-      pod: PodInfo,
-      probes: readonly PreparedProbe[],
-      options,
-    ): Promise<BatchOutcome> {
+    async runBatch(host: AgentHost, probes: readonly PreparedProbe[], options): Promise<BatchOutcome> {
       const batch = {
         probes: probes.map(agentProbeRequest),
       };
       const observations = new Map<string, RawObservation>();
-      const result = await cluster.exec(
-        { namespace: pod.namespace, name: pod.name, container: agentContainer },
+      const result = await host.exec(
         ['node', agentPath, 'probe'],
         JSON.stringify(batch),
         (line) => {

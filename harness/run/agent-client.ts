@@ -1,7 +1,8 @@
-// How the run talks to the agent in a source pod: one exec per pod per batch (never one per flow),
+// How the run talks to the agent where a probe starts (a source pod, or the relay container outside
+// the cluster): one exec per source per batch (never one per flow),
 // observations streamed back line by line. The real client (harness/probe/agent-exec.ts) builds
 // the agent's JSON batch; unit tests use a fake.
-import type { Cluster, PodInfo } from '../cluster/cluster.ts';
+import type { ExecResult } from '../cluster/cluster.ts';
 import type { PlannedProbe } from '../plan/plan-probes.ts';
 import type { RawObservation } from './flow.ts';
 
@@ -26,10 +27,24 @@ export interface BatchOutcome {
   stderr: string;
 }
 
+/**
+ * Where the agent runs: a source pod (exec through the API server) or the relay container outside
+ * the cluster (`docker exec`). Runs a command with `stdin` and hands each stdout line to `onLine`.
+ */
+export interface AgentHost {
+  /** For messages: `namespace/pod`, or the container outside the cluster. */
+  label: string;
+  exec(
+    command: readonly string[],
+    stdin: string,
+    onLine: (line: string) => void,
+    options: { timeoutMs: number; signal: AbortSignal },
+  ): Promise<ExecResult>;
+}
+
 export interface AgentClient {
   runBatch(
-    cluster: Cluster,
-    pod: PodInfo,
+    host: AgentHost,
     probes: readonly PreparedProbe[],
     options: { signal: AbortSignal; onObservation?: (observation: RawObservation) => void },
   ): Promise<BatchOutcome>;

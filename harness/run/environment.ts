@@ -5,6 +5,7 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import type { ExternalName } from '../model/builtin.ts';
 import type { Plan } from '../plan/plan.ts';
+import type { AgentHost } from './agent-client.ts';
 
 export interface ClusterHandle {
   name: string;
@@ -19,6 +20,8 @@ export interface ClusterHandle {
 export interface ExternalTargets {
   /** Address of each started target on the kind network. */
   addresses: Partial<Record<ExternalName, string>>;
+  /** Where the agent runs for probes that start outside the cluster (the relay, which is the probe image). */
+  agentHost?(name: ExternalName): AgentHost | undefined;
   stop(signal: AbortSignal): Promise<void>;
 }
 

@@ -7,8 +7,10 @@ import type { Layer, Verdict } from '../model/verdict.ts';
 import { labels } from '../plan/naming.ts';
 import type { Instance } from '../plan/plan.ts';
 import type { PlannedProbe } from '../plan/plan-probes.ts';
+import { isOutsideClient, sourceKey } from '../plan/plan-probes.ts';
+import { podAgentHost } from '../probe/agent-exec.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
-import type { AgentClient, PreparedProbe } from './agent-client.ts';
+import type { AgentClient, AgentHost, PreparedProbe } from './agent-client.ts';
 import type { DiagnosticsCollector } from './diagnostics.ts';
 import type { ClusterHandle, ExternalTargets } from './environment.ts';
 import type { Counts } from './events.ts';
@@ -170,13 +172,42 @@ async function runInstance(
 
   const bySource = new Map<string, PlannedProbe[]>();
   for (const planned of instance.probes) {
-    const key = `${planned.source.namespace}/${planned.source.deployment}`;
+    const key = sourceKey(planned.source);
     bySource.set(key, [...(bySource.get(key) ?? []), planned]);
   }
   const results: FlowResult[] = [];
-  const cache = new Map<string, Promise<string | undefined>>();
+  const cache = new Map<string, Promise<unknown>>();
   await Promise.all(
     [...bySource].map(async ([key, probes]) => {
+      const source = probes[0]?.source;
+      if (source && isOutsideClient(source)) {
+        // A client outside the cluster: the agent in the relay container, no pod to wait for.
+        const host = context.externals?.agentHost?.(source.external);
+        if (!host) {
+          for (const planned of probes) {
+            const observation: RawObservation = {
+              id: planned.probe.id,
+              outcome: 'error',
+              message: `the client outside the cluster (${source.external}) was not started`,
+            };
+            results.push(
+              finish(
+                planned,
+                instance,
+                [decided(planned, observation, context)],
+                undefined,
+                undefined,
+                context,
+              ),
+            );
+          }
+          return;
+        }
+        results.push(
+          ...(await probeFromSource(instance, { host }, probes, readiness, cache, context, signal)),
+        );
+        return;
+      }
       const state = readiness.get(key);
       if (!state || state.state !== 'ready') {
         for (const planned of probes) {
@@ -193,22 +224,40 @@ async function runInstance(
         }
         return;
       }
-      results.push(...(await probeFromPod(instance, state.pod, probes, readiness, cache, context, signal)));
+      const host = podAgentHost(context.handle.cluster, state.pod);
+      results.push(
+        ...(await probeFromSource(
+          instance,
+          { host, pod: state.pod },
+          probes,
+          readiness,
+          cache,
+          context,
+          signal,
+        )),
+      );
     }),
   );
   await attachDiagnostics(instance, results, readiness, context, signal);
   return results.sort((a, b) => instance.probes.indexOf(a.planned) - instance.probes.indexOf(b.planned));
 }
 
-async function probeFromPod(
+/** Where a batch runs: the agent host, and the source pod when the probes start in one. */
+interface BatchSource {
+  host: AgentHost;
+  pod?: PodInfo;
+}
+
+async function probeFromSource(
   instance: Instance,
-  pod: PodInfo,
+  source: BatchSource,
   probes: readonly PlannedProbe[],
   readiness: ReadonlyMap<string, WorkloadReadiness>,
-  cache: Map<string, Promise<string | undefined>>,
+  cache: Map<string, Promise<unknown>>,
   context: InstanceContext,
   signal: AbortSignal,
 ): Promise<FlowResult[]> {
+  const { pod } = source;
   const results: FlowResult[] = [];
   const prepared: PreparedProbe[] = [];
   const resolvedOf = new Map<PlannedProbe, Resolved>();
@@ -216,7 +265,7 @@ async function probeFromPod(
     cluster: context.handle.cluster,
     externals: context.externals,
     readiness,
-    sourcePod: pod,
+    ...(pod ? { sourcePod: pod } : {}),
     signal,
     cache,
   };
@@ -269,7 +318,7 @@ async function probeFromPod(
     const roundStart = context.now().toISOString();
     for (const probe of pending) startedAt.set(probe.attemptId, roundStart);
     try {
-      const outcome = await context.agent.runBatch(context.handle.cluster, pod, pending, { signal });
+      const outcome = await context.agent.runBatch(source.host, pending, { signal });
       for (const [id, observation] of outcome.observations) observations.set(id, observation);
       lastProblem =
         outcome.exitCode === undefined

@@ -20,6 +20,7 @@ import { processShell } from '../shell.ts';
 import { formatCommandFailure } from '../text/command-failure.ts';
 import type { ClusterHandle, RunEnvironment } from './environment.ts';
 import { proxyDiagnosticCommand } from './proxy-diagnostics.ts';
+import { containerAgentHost } from '../probe/agent-exec.ts';
 
 export interface RealEnvironmentOptions {
   catalog: Catalog;
@@ -97,7 +98,7 @@ export function realEnvironment(options: RealEnvironmentOptions): RunEnvironment
     },
     async startExternals(handle, names, signal) {
       // The relay is the probe image, already built by loadProbeImage.
-      return startExternalTargets({
+      const started = await startExternalTargets({
         docker,
         network: kindNetwork,
         names,
@@ -106,6 +107,14 @@ export function realEnvironment(options: RealEnvironmentOptions): RunEnvironment
         signal,
         log: options.log,
       });
+      return {
+        ...started,
+        // Probes from outside the cluster run in the relay, which carries the agent.
+        agentHost: (name) =>
+          name === 'relay' && started.relay
+            ? containerAgentHost(docker, started.relay.container, `relay container ${started.relay.address}`)
+            : undefined,
+      };
     },
     collectNodeDiagnostics: (handle, dir, signal) =>
       collectNodeDiagnostics(docker, handle.nodeContainers, dir, { signal }),

@@ -11,22 +11,25 @@ export interface ResolveContext {
   cluster: Cluster;
   externals: ExternalTargets | undefined;
   readiness: ReadonlyMap<string, WorkloadReadiness>; // key: namespace/deployment
-  sourcePod: PodInfo;
+  /** Absent for a client outside the cluster. */
+  sourcePod?: PodInfo;
   signal: AbortSignal;
-  cache: Map<string, Promise<string | undefined>>;
+  /** Lookups shared by the probes of an instance (Service addresses, NodePorts, nodes). */
+  cache: Map<string, Promise<unknown>>;
 }
 
-function cached(
-  context: ResolveContext,
-  key: string,
-  lookup: () => Promise<string | undefined>,
-): Promise<string | undefined> {
-  let value = context.cache.get(key);
+function cached<T>(context: ResolveContext, key: string, lookup: () => Promise<T>): Promise<T> {
+  let value = context.cache.get(key) as Promise<T> | undefined;
   if (!value) {
     value = lookup();
     context.cache.set(key, value);
   }
   return value;
+}
+
+async function nodeFor(context: ResolveContext): Promise<{ name: string; address: string } | undefined> {
+  const nodes = await cached(context, 'nodes', () => context.cluster.nodeAddresses(context.signal));
+  return nodes.find((candidate) => candidate.name === context.sourcePod?.node) ?? nodes[0];
 }
 
 export async function resolveDestination(
@@ -70,12 +73,24 @@ export async function resolveDestination(
           ? { ok: true, host: address, port: destination.port }
           : { ok: false, reason: `${destination.builtin}: service ${namespace}/${service} not found` };
       }
-      // kubelet and node: the node the source pod runs on, the one its traffic reaches first.
-      const nodes = await cluster.nodeAddresses(signal);
-      const node = nodes.find((candidate) => candidate.name === context.sourcePod.node) ?? nodes[0];
+      // kubelet and node: the node the source pod runs on, the one its traffic reaches first
+      // (any node for a client outside the cluster).
+      const node = await nodeFor(context);
       return node
         ? { ok: true, host: node.address, port: destination.port }
         : { ok: false, reason: 'no node address found' };
+    }
+    case 'node-port': {
+      // An outside client reaches a Service through a node and the port's NodePort. A port the
+      // Service does not publish is tried on the node itself: from outside that is the only way in.
+      const node = await nodeFor(context);
+      if (!node) return { ok: false, reason: 'no node address found' };
+      const nodePort = await cached(
+        context,
+        `nodeport/${destination.namespace}/${destination.service}/${destination.port}`,
+        () => cluster.serviceNodePort(destination.namespace, destination.service, destination.port, signal),
+      );
+      return { ok: true, host: node.address, port: nodePort ?? destination.port };
     }
     case 'external': {
       const address = context.externals?.addresses[destination.external];

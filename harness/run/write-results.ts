@@ -8,6 +8,7 @@ import { buildResults, serializeResults } from '../model/results.ts';
 import type { SecurityContext } from '../model/scenario.ts';
 import { isPodWorkload } from '../model/scenario.ts';
 import { containerSecurityContext } from '../plan/render-workloads.ts';
+import { isOutsideClient } from '../plan/plan-probes.ts';
 import { gauntletVersion } from '../version.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { Counts } from './events.ts';
@@ -47,15 +48,20 @@ export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckI
     ...(planned.probe.title ? { probeTitle: planned.probe.title } : {}),
     technique: planned.probe.technique,
     preludes: planned.probe.preludes,
-    source: {
-      workload: planned.probe.from,
-      namespace: planned.source.namespace,
-      ...(flow.sourcePod ? { pod: flow.sourcePod.name, serviceAccount: flow.sourcePod.serviceAccount } : {}),
-      // What the pod really ran with: the scenario's securityContext, or the renderer's default.
-      ...(security ? { capabilities: security.capabilities?.add ?? [] } : {}),
-      ...(security?.runAsUser !== undefined ? { runAsUser: security.runAsUser } : {}),
-      mesh: planned.source.optOut ? 'opted-out' : (pod?.mesh ?? 'enrolled'),
-    },
+    source: isOutsideClient(planned.source)
+      ? // The relay container on the kind network: outside the cluster, so no namespace, pod or mesh.
+        { workload: planned.probe.from, mesh: 'outside-cluster' }
+      : {
+          workload: planned.probe.from,
+          namespace: planned.source.namespace,
+          ...(flow.sourcePod
+            ? { pod: flow.sourcePod.name, serviceAccount: flow.sourcePod.serviceAccount }
+            : {}),
+          // What the pod really ran with: the scenario's securityContext, or the renderer's default.
+          ...(security ? { capabilities: security.capabilities?.add ?? [] } : {}),
+          ...(security?.runAsUser !== undefined ? { runAsUser: security.runAsUser } : {}),
+          mesh: planned.source.optOut ? 'opted-out' : (pod?.mesh ?? 'enrolled'),
+        },
     destination: {
       workload: planned.destination.workload,
       ...(flow.destination

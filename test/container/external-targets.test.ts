@@ -8,6 +8,8 @@ import { relayPorts } from '../../harness/model/builtin.ts';
 import { postgresAccess, startExternalTargets } from '../../harness/provision/external-targets.ts';
 import type { StartedExternalTargets } from '../../harness/provision/external-targets.ts';
 import { docker, leftovers, probe, probeImage, sweep, testLabels } from './support/docker-fixtures.ts';
+import { agentPath } from '../../harness/plan/render-workloads.ts';
+import { containerAgentHost, parseObservationLine } from '../../harness/probe/agent-exec.ts';
 
 const { labels, selector } = testLabels('external-targets');
 const network = `gauntlet-test-${selector.split('=')[1]}`;
@@ -130,6 +132,51 @@ test.serial(
     });
   },
 );
+
+test.serial('a client outside the cluster: the relay runs a batch itself through docker exec', async (t) => {
+  const relay = targets?.relay;
+  const postgres = targets?.addresses.postgres ?? '';
+  if (!relay) return t.fail('the relay did not start');
+  const host = containerAgentHost(docker, relay.container, 'relay container');
+  const lines: string[] = [];
+  const batch = {
+    probes: [
+      {
+        id: 'db',
+        technique: 'tcp',
+        host: postgres,
+        port: postgresAccess.port,
+        application: 'postgres',
+        user: postgresAccess.user,
+        database: postgresAccess.database,
+        timeoutMs: 5000,
+      },
+      // A port nothing listens on, on the database's host: the kernel refuses.
+      { id: 'closed', technique: 'tcp', host: postgres, port: 9, timeoutMs: 3000 },
+    ],
+  };
+  const result = await host.exec(
+    ['node', agentPath, 'probe'],
+    JSON.stringify(batch),
+    (line) => lines.push(line),
+    {
+      timeoutMs: 60_000,
+      signal: new AbortController().signal,
+    },
+  );
+  t.is(result.exitCode, 0, result.stderr);
+  const observations = new Map(
+    lines
+      .map(parseObservationLine)
+      .flatMap((observation) => (observation ? [[observation.id, observation]] : [])),
+  );
+  t.is(observations.get('db')?.outcome, 'connected', JSON.stringify(observations.get('db')));
+  t.like((observations.get('db')?.['evidence'] as Record<string, unknown>)['postgres'], {
+    authenticated: true,
+    rows: [[postgresAccess.user, postgres]],
+  });
+  t.is(observations.get('closed')?.outcome, 'refused');
+});
 
 test.serial('stop() removes every container it started; nothing labelled remains', async (t) => {
   const ids = targets?.containers ?? [];

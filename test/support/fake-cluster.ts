@@ -58,6 +58,8 @@ export class FakeWorld {
   peakConcurrentInstances = 0;
   private activeInstances = new Set<string>();
   execCount = 0;
+  /** The label of the agent host of every batch: a pod, or the relay container outside the cluster. */
+  readonly batchHosts: string[] = [];
   private lossy: number;
 
   constructor(readonly behaviour: FakeBehaviour = {}) {
@@ -96,6 +98,8 @@ export class FakeWorld {
       });
     },
     serviceAddress: async (namespace, name) => `10.96.${namespace.length}.${name.length}`,
+    // As the ingress gateway's LoadBalancer Service publishes them: 80, 443 and status 15021.
+    serviceNodePort: async (_namespace, _name, port) => ({ 80: 31080, 443: 31443, 15021: 31021 })[port],
     nodeAddresses: async () => [{ name: 'node-1', address: '172.18.0.2' }],
     exec: async (): Promise<ExecResult> => ({ exitCode: 0, stderr: '' }),
     deleteByLabel: async (selector) => {
@@ -148,6 +152,13 @@ export class FakeWorld {
       await this.step(`start ${names.join(',')}`, signal);
       return {
         addresses: Object.fromEntries(names.map((name) => [name, '172.18.0.50'])),
+        agentHost: (name) =>
+          names.includes(name) && name === 'relay'
+            ? {
+                label: 'relay container',
+                exec: async (): Promise<ExecResult> => ({ exitCode: 0, stderr: '' }),
+              }
+            : undefined,
         stop: async () => {
           this.log.push('stop externals');
         },
@@ -162,7 +173,8 @@ export class FakeWorld {
   };
 
   readonly agent: AgentClient = {
-    runBatch: async (_cluster, _pod, probes, options): Promise<BatchOutcome> => {
+    runBatch: async (host, probes, options): Promise<BatchOutcome> => {
+      this.batchHosts.push(host.label);
       this.execCount += 1;
       this.concurrentBatches += 1;
       try {

@@ -222,3 +222,31 @@ test('a control that reports/controls.yaml does not describe suggests the closes
     `${scenarioFile}:5:12: controls[0]: control "nist-800-53r5:sc-77" is not in reports/controls.yaml (did you mean "nist-800-53r5:sc-7"?)`,
   ]);
 });
+
+test('a client outside the cluster: no preludes, no in-pod techniques, only targets reachable through the nodes', (t) => {
+  const copy = copyCatalog(t);
+  copy.edit(scenarioFile, (text) =>
+    text.replace(
+      '  - id: dns-still-resolves\n    from: attacker\n',
+      '  - id: dns-still-resolves\n    from: outside\n    preludes: [run-as-1337]\n',
+    ),
+  );
+  t.deepEqual(errorLines(copy), [
+    `${scenarioFile}:24:15: probes[1].preludes: a client outside the cluster runs no preludes (they act inside a pod)`,
+    `${scenarioFile}:25:21: probes[1].to.workload: "dns" is not reachable from outside the cluster; target ingress-gateway (through its NodePorts), kubelet, node, or an external workload`,
+    `${scenarioFile}:26:16: probes[1].technique: technique dns does not start outside the cluster (use tcp, http, udp)`,
+  ]);
+});
+
+test('only pods and the relay start probes', (t) => {
+  const copy = copyCatalog(t);
+  copy.edit(scenarioFile, (text) =>
+    text.replace(
+      '  - id: dns-still-resolves\n    from: attacker\n',
+      '  - id: dns-still-resolves\n    from: dns\n',
+    ),
+  );
+  t.deepEqual(errorLines(copy), [
+    `${scenarioFile}:23:11: probes[1].from: "dns" cannot start probes: they start from pods of this scenario, or from a client outside the cluster declared as { external: relay }`,
+  ]);
+});

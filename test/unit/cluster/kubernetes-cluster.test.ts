@@ -467,7 +467,7 @@ test('deleteByLabel refuses a selector that could match everything', async (t) =
   t.is(server.requests.length, 0);
 });
 
-test('serviceAddress, nodeAddresses, podLogs, events and serverVersion read what the API serves', async (t) => {
+test('serviceAddress, serviceNodePort, nodeAddresses, podLogs, events and serverVersion read what the API serves', async (t) => {
   const { server, cluster } = await setup(t, {
     handle: (request) => {
       switch (request.path) {
@@ -475,6 +475,19 @@ test('serviceAddress, nodeAddresses, podLogs, events and serverVersion read what
           return json({ kind: 'Service', spec: { clusterIP: '10.96.0.12' } });
         case '/api/v1/namespaces/ns/services/headless':
           return json({ kind: 'Service', spec: { clusterIP: 'None' } });
+        case '/api/v1/namespaces/istio-system/services/istio-ingressgateway':
+          // As istioctl installs it: type LoadBalancer, so each port has a NodePort.
+          return json({
+            kind: 'Service',
+            spec: {
+              type: 'LoadBalancer',
+              clusterIP: '10.96.7.7',
+              ports: [
+                { name: 'status-port', port: 15021, targetPort: 15021, nodePort: 31021 },
+                { name: 'http2', port: 80, targetPort: 8080, nodePort: 31080 },
+              ],
+            },
+          });
         case '/api/v1/nodes':
           return json({
             kind: 'NodeList',
@@ -527,6 +540,14 @@ test('serviceAddress, nodeAddresses, podLogs, events and serverVersion read what
   t.is(await cluster.serviceAddress('ns', 'web', never), '10.96.0.12');
   t.is(await cluster.serviceAddress('ns', 'headless', never), undefined);
   t.is(await cluster.serviceAddress('ns', 'missing', never), undefined);
+  t.is(await cluster.serviceNodePort('istio-system', 'istio-ingressgateway', 15021, never), 31021);
+  t.is(await cluster.serviceNodePort('istio-system', 'istio-ingressgateway', 15000, never), undefined);
+  t.is(
+    await cluster.serviceNodePort('ns', 'web', 80, never),
+    undefined,
+    'a ClusterIP Service publishes none',
+  );
+  t.is(await cluster.serviceNodePort('ns', 'missing', 80, never), undefined);
   t.deepEqual(await cluster.nodeAddresses(never), [{ name: 'kind-control-plane', address: '198.19.0.2' }]);
   t.is(await cluster.podLogs('ns', 'web-abc', 'agent', never), 'line 1\nline 2\n');
   t.is(server.requests.find((r) => r.path.endsWith('/log'))?.query.get('container'), 'agent');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../../../harness/catalog/catalog.ts';
 import type { Catalog } from '../../../harness/catalog/catalog.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
+import { sourceKey } from '../../../harness/plan/plan-probes.ts';
 import type { Classify } from '../../../harness/run/execute-instance.ts';
 import type { RunEvent } from '../../../harness/run/events.ts';
 import type { RunOptions } from '../../../harness/run/run-stack.ts';
@@ -159,7 +160,7 @@ test('a pod denied at admission becomes an observation judged blocked by admissi
 test('one exec per source pod per instance, never one per flow', async (t) => {
   const { world, plan } = await run({});
   const sources = plan.instances.reduce(
-    (total, instance) => total + new Set(instance.probes.map((probe) => probe.source.deployment)).size,
+    (total, instance) => total + new Set(instance.probes.map((probe) => sourceKey(probe.source))).size,
     0,
   );
   t.is(world.execCount, sources);
