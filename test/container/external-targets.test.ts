@@ -15,6 +15,20 @@ const { labels, selector } = testLabels('external-targets');
 const network = `gauntlet-test-${selector.split('=')[1]}`;
 let targets: StartedExternalTargets | undefined;
 
+/** The attacker's query against the database outside the mesh, as a tcp probe of the agent's batch. */
+function postgresQuery(id: string, host: string) {
+  return {
+    id,
+    technique: 'tcp',
+    host,
+    port: postgresAccess.port,
+    application: 'postgres',
+    user: postgresAccess.user,
+    database: postgresAccess.database,
+    timeoutMs: 5000,
+  };
+}
+
 test.before(async () => {
   // Tests talk to nothing but their own containers: no registry pulls. Without Ryuk's image here,
   // tell testcontainers not to start it (node.testcontainers.org/configuration).
@@ -82,26 +96,11 @@ test.serial(
       // The same query with its TCP connection opened by the relay: PostgreSQL waits for the client to
       // speak first, so the startup message itself rides the tunnel.
       {
-        id: 'tunnel-query',
+        ...postgresQuery('tunnel-query', postgres),
         technique: 'udp-tunnel',
-        host: postgres,
-        port: postgresAccess.port,
         relay: { host: relay, port: relayPorts.tunnel },
-        application: 'postgres',
-        user: postgresAccess.user,
-        database: postgresAccess.database,
-        timeoutMs: 5000,
       },
-      {
-        id: 'query',
-        technique: 'tcp',
-        host: postgres,
-        port: postgresAccess.port,
-        application: 'postgres',
-        user: postgresAccess.user,
-        database: postgresAccess.database,
-        timeoutMs: 5000,
-      },
+      postgresQuery('query', postgres),
     ]);
     const get = (id: string): Record<string, unknown> => observations.get(id) ?? {};
     const evidence = (id: string): Record<string, unknown> =>
@@ -141,16 +140,7 @@ test.serial('a client outside the cluster: the relay runs a batch itself through
   const lines: string[] = [];
   const batch = {
     probes: [
-      {
-        id: 'db',
-        technique: 'tcp',
-        host: postgres,
-        port: postgresAccess.port,
-        application: 'postgres',
-        user: postgresAccess.user,
-        database: postgresAccess.database,
-        timeoutMs: 5000,
-      },
+      postgresQuery('db', postgres),
       // A port nothing listens on, on the database's host: the kernel refuses.
       { id: 'closed', technique: 'tcp', host: postgres, port: 9, timeoutMs: 3000 },
     ],
