@@ -177,51 +177,49 @@ async function runInstance(
   }
   const results: FlowResult[] = [];
   const cache = new Map<string, Promise<unknown>>();
+  // Flows the run decides without the network: their source never got to send.
+  const decideWithout = (probes: readonly PlannedProbe[], observe: (id: string) => RawObservation) => {
+    for (const planned of probes)
+      results.push(
+        finish(
+          planned,
+          instance,
+          [decided(planned, observe(planned.probe.id), context)],
+          undefined,
+          undefined,
+          context,
+        ),
+      );
+  };
   await Promise.all(
     [...bySource].map(async ([key, probes]) => {
       const source = probes[0]?.source;
       if (source && isOutsideClient(source)) {
         // A client outside the cluster: the agent in the relay container, no pod to wait for.
         const host = context.externals?.agentHost?.(source.external);
-        if (!host) {
-          for (const planned of probes) {
-            const observation: RawObservation = {
-              id: planned.probe.id,
-              outcome: 'error',
-              message: `the client outside the cluster (${source.external}) was not started`,
-            };
-            results.push(
-              finish(
-                planned,
-                instance,
-                [decided(planned, observation, context)],
-                undefined,
-                undefined,
-                context,
-              ),
-            );
-          }
-          return;
-        }
-        results.push(
-          ...(await probeFromSource(instance, { host }, probes, readiness, cache, context, signal)),
-        );
+        if (host)
+          results.push(
+            ...(await probeFromSource(instance, { host }, probes, readiness, cache, context, signal)),
+          );
+        else
+          decideWithout(probes, (id) => ({
+            id,
+            outcome: 'error',
+            message: `the client outside the cluster (${source.external}) was not started`,
+          }));
         return;
       }
       const state = readiness.get(key);
       if (!state || state.state !== 'ready') {
-        for (const planned of probes) {
-          const observation: RawObservation =
-            state?.state === 'denied-at-admission'
-              ? { id: planned.probe.id, outcome: 'denied-at-admission', message: state.message }
-              : {
-                  id: planned.probe.id,
-                  outcome: 'error',
-                  message: `source pod not ready: ${state && state.state === 'not-ready' ? state.lastSeen : 'unknown'}`,
-                };
-          const attempt = decided(planned, observation, context);
-          results.push(finish(planned, instance, [attempt], undefined, undefined, context));
-        }
+        decideWithout(probes, (id) =>
+          state?.state === 'denied-at-admission'
+            ? { id, outcome: 'denied-at-admission', message: state.message }
+            : {
+                id,
+                outcome: 'error',
+                message: `source pod not ready: ${state && state.state === 'not-ready' ? state.lastSeen : 'unknown'}`,
+              },
+        );
         return;
       }
       const host = podAgentHost(context.handle.cluster, state.pod);
