@@ -241,12 +241,20 @@ export function formatDetailValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Where a probe started, as results.json records it (source.mesh). */
+const sourcePlaces: Record<string, string> = {
+  enrolled: 'in the mesh',
+  'opted-out': 'opted out of the mesh',
+  outside: 'outside the mesh',
+  'outside-cluster': 'outside the cluster',
+};
+
 /** The evidence of one flow as plain lines: observation, attempts, waiver, diagnostics. */
 export function evidenceLines(check: Check): string[] {
   const lines = [
     `test id: ${check.testId}`,
     `technique: ${check.technique}${check.preludes.length > 0 ? ` after ${check.preludes.join(', ')}` : ''}`,
-    `source: ${check.source.workload}${check.source.namespace ? ` in ${check.source.namespace}` : ''}${check.source.pod ? ` (pod ${check.source.pod})` : ''}${check.source.serviceAccount ? `, service account ${check.source.serviceAccount}` : ''}${check.source.runAsUser !== undefined ? `, uid ${check.source.runAsUser}` : ''}${check.source.capabilities.length > 0 ? `, capabilities ${check.source.capabilities.join(',')}` : ''}`,
+    `source: ${check.source.workload}${check.source.mesh && sourcePlaces[check.source.mesh] ? ` (${sourcePlaces[check.source.mesh]})` : ''}${check.source.namespace ? ` in ${check.source.namespace}` : ''}${check.source.pod ? ` (pod ${check.source.pod})` : ''}${check.source.serviceAccount ? `, service account ${check.source.serviceAccount}` : ''}${check.source.runAsUser !== undefined ? `, uid ${check.source.runAsUser}` : ''}${check.source.capabilities.length > 0 ? `, capabilities ${check.source.capabilities.join(',')}` : ''}`,
     `destination: ${destinationText(check)}/${check.destination.protocol}${check.destination.address ? ` at ${check.destination.address}` : ''}${check.destination.via ? ` via ${check.destination.via}` : ''}`,
     `expected: ${expectedText(check)}${check.expectation?.why ? ` (${check.expectation.why})` : ''}${check.expectation?.confidence === 'hypothesis' ? ' [hypothesis]' : ''}`,
     `observed: ${check.observation.outcome}${check.observation.durationMs !== undefined ? ` in ${check.observation.durationMs} ms` : ''}`,
