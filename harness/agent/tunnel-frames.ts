@@ -3,6 +3,20 @@
 // TCP exchange can ride inside UDP past a policy that blocks the TCP flow itself.
 import { z } from 'zod';
 
+/**
+ * Stream bytes per datagram, both ways: base64 and the JSON around them keep a frame near 1 KiB,
+ * under a 1500-byte MTU and far below UDP's 65,507-byte limit (a TCP read can return 64 KiB).
+ */
+export const frameChunkBytes = 768;
+
+/** Splits stream bytes into base64 payloads of at most `frameChunkBytes` bytes each. */
+export function chunkPayloads(bytes: Buffer): string[] {
+  const payloads: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += frameChunkBytes)
+    payloads.push(bytes.subarray(offset, offset + frameChunkBytes).toString('base64'));
+  return payloads;
+}
+
 export const ClientFrame = z.discriminatedUnion('t', [
   z.object({
     t: z.literal('open'),

@@ -10,10 +10,8 @@ import { Duplex } from 'node:stream';
 import type { Deadline } from './deadline.ts';
 import { outcomeOfError } from './socket-errors.ts';
 import type { TechniqueResult } from './technique-result.ts';
-import { RelayFrame, decodeFrame, encodeFrame } from './tunnel-frames.ts';
+import { RelayFrame, chunkPayloads, decodeFrame, encodeFrame } from './tunnel-frames.ts';
 
-/** Payload bytes per datagram: the base64 and JSON around them stay well under a 1500-byte MTU. */
-const chunkBytes = 768;
 /** The open request is repeated until the relay answers: the first datagram may be lost. */
 const reopenEveryMs = 300;
 
@@ -47,14 +45,8 @@ class TunnelStream extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     try {
-      for (let offset = 0; offset < chunk.length; offset += chunkBytes)
-        this.udp.send(
-          encodeFrame({
-            t: 'data',
-            s: this.session,
-            d: chunk.subarray(offset, offset + chunkBytes).toString('base64'),
-          }),
-        );
+      for (const payload of chunkPayloads(chunk))
+        this.udp.send(encodeFrame({ t: 'data', s: this.session, d: payload }));
       callback();
     } catch (error) {
       callback(error as Error);
@@ -151,6 +143,9 @@ export function openTunnel(
       }
       if (frame.t === 'data') stream.push(Buffer.from(frame.d, 'base64'));
       else if (frame.t === 'closed') stream.push(null);
+      // The destination reset or failed the open connection: the reader sees that errno, as over TCP.
+      else if (frame.t === 'error')
+        stream.destroy(Object.assign(new Error(`${frame.errno} (through the relay)`), { code: frame.errno }));
     });
     udp.connect(relay.port, relay.host, open);
   });

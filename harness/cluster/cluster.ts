@@ -31,6 +31,12 @@ export interface PodInfo {
   containers: string[];
 }
 
+export interface ServicePort {
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  nodePort?: number;
+}
+
 export interface ExecResult {
   /** The command's exit code, when the API reported one (a lost status is an inconclusive result). */
   exitCode?: number;
@@ -47,13 +53,8 @@ export interface Cluster {
     signal: AbortSignal,
   ): Promise<WorkloadReadiness[]>;
   serviceAddress(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined>;
-  /** The NodePort a Service publishes for `port` (LoadBalancer and NodePort Services), if any. */
-  serviceNodePort(
-    namespace: string,
-    name: string,
-    port: number,
-    signal: AbortSignal,
-  ): Promise<number | undefined>;
+  /** A Service's ports with their NodePorts (LoadBalancer and NodePort Services); undefined when there is no such Service. */
+  servicePorts(namespace: string, name: string, signal: AbortSignal): Promise<ServicePort[] | undefined>;
   nodeAddresses(signal: AbortSignal): Promise<{ name: string; address: string }[]>;
   /** Runs a command in a container, feeding `stdin`, and hands each stdout line to `onLine` as it arrives. */
   exec(

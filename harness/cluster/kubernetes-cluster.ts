@@ -25,7 +25,7 @@ import type {
 import { GauntletError } from '../errors.ts';
 import { abortableSleep } from '../run/sleep.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
-import type { ApplyOutcome, Cluster, ExecResult, WorkloadReadiness } from './cluster.ts';
+import type { ApplyOutcome, Cluster, ExecResult, ServicePort, WorkloadReadiness } from './cluster.ts';
 import { fieldManager } from './cluster.ts';
 import { applyRefusal, isRbacRefusal } from './admission-denial.ts';
 import { apiStatusOf, clusterApiError, describeApiError, isTransient } from './api-errors.ts';
@@ -314,18 +314,22 @@ export class KubernetesCluster implements Cluster {
   }
 
   /**
-   * The NodePort of the Service port `port` (spec.ports[].port, nodePort: kubernetes.io/docs/concepts/
-   * services-networking/service/#type-nodeport; LoadBalancer Services get one too unless
-   * allocateLoadBalancerNodePorts is false). Undefined when the Service is missing or publishes none.
+   * The Service's ports with their NodePorts (spec.ports[].nodePort: kubernetes.io/docs/concepts/
+   * services-networking/service/#type-nodeport; LoadBalancer Services get them too unless
+   * allocateLoadBalancerNodePorts is false). The protocol defaults to TCP (same page, "Protocols").
    */
-  async serviceNodePort(
+  async servicePorts(
     namespace: string,
     name: string,
-    port: number,
     signal: AbortSignal,
-  ): Promise<number | undefined> {
-    const ports = (await this.readService(namespace, name, signal))?.spec?.ports ?? [];
-    return ports.find((entry) => entry.port === port)?.nodePort ?? undefined;
+  ): Promise<ServicePort[] | undefined> {
+    const service = await this.readService(namespace, name, signal);
+    if (!service) return undefined;
+    return (service.spec?.ports ?? []).map((entry) => ({
+      port: entry.port,
+      protocol: (entry.protocol ?? 'TCP') as ServicePort['protocol'],
+      ...(entry.nodePort ? { nodePort: entry.nodePort } : {}),
+    }));
   }
 
   /** Each node's InternalIP (IPv4 first on dual-stack nodes); nodes without one are left out. */

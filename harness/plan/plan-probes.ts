@@ -36,7 +36,14 @@ export function sourceKey(source: ProbeSource): string {
 export type Destination =
   | { kind: 'service'; workload: string; namespace: string; service: string; port: number }
   /** A Service's port as an outside client reaches it: a node's address and the port's NodePort. */
-  | { kind: 'node-port'; workload: string; namespace: string; service: string; port: number }
+  | {
+      kind: 'node-port';
+      workload: string;
+      namespace: string;
+      service: string;
+      port: number;
+      protocol: 'TCP' | 'UDP';
+    }
   | { kind: 'pod'; workload: string; namespace: string; deployment: string; port: number }
   | { kind: 'builtin'; workload: string; builtin: keyof typeof builtinTargets; port: number }
   | { kind: 'external'; workload: string; external: 'relay' | 'postgres'; port: number };
@@ -105,6 +112,7 @@ export function planProbes(
         namespace: builtin.namespace,
         service: builtin.service,
         port,
+        protocol: techniqueProtocol(probe.technique) === 'udp' ? 'UDP' : 'TCP',
       };
     } else if (isPodWorkload(target)) {
       const namespace = namespaces.get(target.namespace) ?? target.namespace;

@@ -54,15 +54,21 @@ export function containerAgentHost(
   return {
     label,
     async exec(command, stdin, onLine, options) {
+      // An abort is an abort, as over the API server: the run stops instead of retrying a killed exec.
+      options.signal.throwIfAborted();
       const result = await docker.exec(container, command, {
         input: stdin,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
       });
+      options.signal.throwIfAborted();
       for (const line of result.stdout.split('\n')) if (line.trim() !== '') onLine(line);
+      const killed = result.signal !== undefined || result.exitCode < 0;
       return {
-        ...(result.signal === undefined && result.exitCode >= 0 ? { exitCode: result.exitCode } : {}),
-        stderr: result.stderr,
+        ...(killed ? {} : { exitCode: result.exitCode }),
+        stderr: killed
+          ? `${result.stderr}docker exec in ${container} was killed (${result.signal ?? 'no exit code'}) after at most ${options.timeoutMs} ms\n`
+          : result.stderr,
       };
     },
   };

@@ -85,12 +85,19 @@ export async function resolveDestination(
       // Service does not publish is tried on the node itself: from outside that is the only way in.
       const node = await nodeFor(context);
       if (!node) return { ok: false, reason: 'no node address found' };
-      const nodePort = await cached(
-        context,
-        `nodeport/${destination.namespace}/${destination.service}/${destination.port}`,
-        () => cluster.serviceNodePort(destination.namespace, destination.service, destination.port, signal),
+      const ports = await cached(context, `ports/${destination.namespace}/${destination.service}`, () =>
+        cluster.servicePorts(destination.namespace, destination.service, signal),
       );
-      return { ok: true, host: node.address, port: nodePort ?? destination.port };
+      // No Service at all is a broken setup, not a closed port: the flow must not pass as blocked.
+      if (!ports)
+        return {
+          ok: false,
+          reason: `${destination.workload}: service ${destination.namespace}/${destination.service} not found`,
+        };
+      const published = ports.find(
+        (entry) => entry.port === destination.port && entry.protocol === destination.protocol,
+      );
+      return { ok: true, host: node.address, port: published?.nodePort ?? destination.port };
     }
     case 'external': {
       const address = context.externals?.addresses[destination.external];

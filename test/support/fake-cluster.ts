@@ -32,6 +32,8 @@ export interface FakeBehaviour {
   silent?: Set<string>;
   /** Delay of each probe batch. */
   batchDelayMs?: number;
+  /** Services (by name) the cluster does not have. */
+  missingServices?: Set<string>;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -99,7 +101,14 @@ export class FakeWorld {
     },
     serviceAddress: async (namespace, name) => `10.96.${namespace.length}.${name.length}`,
     // As the ingress gateway's LoadBalancer Service publishes them: 80, 443 and status 15021.
-    serviceNodePort: async (_namespace, _name, port) => ({ 80: 31080, 443: 31443, 15021: 31021 })[port],
+    servicePorts: async (_namespace, name) =>
+      this.behaviour.missingServices?.has(name)
+        ? undefined
+        : [
+            { port: 15021, protocol: 'TCP', nodePort: 31021 },
+            { port: 80, protocol: 'TCP', nodePort: 31080 },
+            { port: 443, protocol: 'TCP', nodePort: 31443 },
+          ],
     nodeAddresses: async () => [{ name: 'node-1', address: '172.18.0.2' }],
     exec: async (): Promise<ExecResult> => ({ exitCode: 0, stderr: '' }),
     deleteByLabel: async (selector) => {

@@ -5,7 +5,7 @@ import type { Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { errnoOf } from '../socket-errors.ts';
-import { ClientFrame, decodeFrame, encodeFrame } from '../tunnel-frames.ts';
+import { ClientFrame, chunkPayloads, decodeFrame, encodeFrame } from '../tunnel-frames.ts';
 import type { RelayFrame } from '../tunnel-frames.ts';
 
 interface Session {
@@ -52,14 +52,19 @@ export function udpRelay(): UdpSocket {
         session.opened = true;
         reply({ t: 'opened', s: frame.s });
       });
-      socket.on('data', (chunk) => reply({ t: 'data', s: frame.s, d: chunk.toString('base64') }));
+      socket.on('data', (chunk) => {
+        for (const payload of chunkPayloads(chunk)) reply({ t: 'data', s: frame.s, d: payload });
+      });
+      let failed = false;
       socket.on('error', (error) => {
         clearTimeout(timer);
-        if (!session.opened) reply({ t: 'error', s: frame.s, errno: errnoOf(error) });
+        // Before the open: the connect failed. After: the destination reset it (how ztunnel refuses).
+        failed = true;
+        reply({ t: 'error', s: frame.s, errno: errnoOf(error) });
       });
       socket.on('close', () => {
         clearTimeout(timer);
-        if (session.opened) reply({ t: 'closed', s: frame.s });
+        if (session.opened && !failed) reply({ t: 'closed', s: frame.s });
         sessions.delete(key);
       });
       return;

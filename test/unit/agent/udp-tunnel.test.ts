@@ -13,6 +13,7 @@ import { udpRelay } from '../../../harness/agent/serve/relay.ts';
 import { tcpEcho } from '../../../harness/agent/serve/tcp-echo.ts';
 import { attackerQuery } from '../../../harness/agent/techniques/postgres.ts';
 import { udpTunnelProbe } from '../../../harness/agent/techniques/udp-tunnel.ts';
+import { openTunnel } from '../../../harness/agent/tunnel-stream.ts';
 import { fakePostgres } from '../../support/fake-postgres.ts';
 
 const loopback = '127.0.0.1';
@@ -107,4 +108,38 @@ test('a relay that never answers: timeout while opening, within the deadline', a
   t.like(result, { outcome: 'timeout', step: 'relay open' });
   t.true(performance.now() - started < 1500);
   t.true(datagrams >= 2, `the open request was repeated (${datagrams} datagrams)`);
+});
+
+test('a large reply arrives whole: the relay splits it into small datagrams', async (t) => {
+  const relayPort = await relayOnLoopback(t);
+  const payload = Buffer.alloc(48 * 1024, 'gauntlet ');
+  const server = createServer((socket) => socket.end(payload));
+  t.teardown(() => server.close());
+  const port = await listen(server);
+  const opened = await openTunnel({ host: loopback, port: relayPort }, loopback, port, deadlineIn(3000));
+  if (!('stream' in opened)) return t.fail(JSON.stringify(opened));
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no end of stream within 3 s')), 3000);
+    opened.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    opened.stream.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  opened.stream.destroy();
+  t.true(Buffer.concat(chunks).equals(payload));
+});
+
+test('a reset after the connection opened is a reset, not a quiet close', async (t) => {
+  const relayPort = await relayOnLoopback(t);
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    setTimeout(() => socket.resetAndDestroy(), 50);
+  });
+  t.teardown(() => server.close());
+  const port = await listen(server);
+  const result = await udpTunnelProbe(tunnelProbe({ port, relayPort }), deadlineIn(2000));
+  // Over TCP the same reset reads as `reset` (how ztunnel refuses), not as the EOF of Envoy's TCP deny.
+  t.like(result, { outcome: 'reset', errno: 'ECONNRESET', step: 'read hello' });
 });

@@ -467,7 +467,7 @@ test('deleteByLabel refuses a selector that could match everything', async (t) =
   t.is(server.requests.length, 0);
 });
 
-test('serviceAddress, serviceNodePort, nodeAddresses, podLogs, events and serverVersion read what the API serves', async (t) => {
+test('serviceAddress, servicePorts, nodeAddresses, podLogs, events and serverVersion read what the API serves', async (t) => {
   const { server, cluster } = await setup(t, {
     handle: (request) => {
       switch (request.path) {
@@ -540,14 +540,12 @@ test('serviceAddress, serviceNodePort, nodeAddresses, podLogs, events and server
   t.is(await cluster.serviceAddress('ns', 'web', never), '10.96.0.12');
   t.is(await cluster.serviceAddress('ns', 'headless', never), undefined);
   t.is(await cluster.serviceAddress('ns', 'missing', never), undefined);
-  t.is(await cluster.serviceNodePort('istio-system', 'istio-ingressgateway', 15021, never), 31021);
-  t.is(await cluster.serviceNodePort('istio-system', 'istio-ingressgateway', 15000, never), undefined);
-  t.is(
-    await cluster.serviceNodePort('ns', 'web', 80, never),
-    undefined,
-    'a ClusterIP Service publishes none',
-  );
-  t.is(await cluster.serviceNodePort('ns', 'missing', 80, never), undefined);
+  t.deepEqual(await cluster.servicePorts('istio-system', 'istio-ingressgateway', never), [
+    { port: 15021, protocol: 'TCP', nodePort: 31021 },
+    { port: 80, protocol: 'TCP', nodePort: 31080 },
+  ]);
+  t.deepEqual(await cluster.servicePorts('ns', 'web', never), [], 'a Service without ports lists none');
+  t.is(await cluster.servicePorts('ns', 'missing', never), undefined);
   t.deepEqual(await cluster.nodeAddresses(never), [{ name: 'kind-control-plane', address: '198.19.0.2' }]);
   t.is(await cluster.podLogs('ns', 'web-abc', 'agent', never), 'line 1\nline 2\n');
   t.is(server.requests.find((r) => r.path.endsWith('/log'))?.query.get('container'), 'agent');

@@ -64,6 +64,7 @@ test('the plan sends an outside client to the gateway through a NodePort', (t) =
     namespace: 'istio-system',
     service: 'istio-ingressgateway',
     port: 15000,
+    protocol: 'TCP',
   });
   t.true(plan.needs.externals.includes('relay'));
 });
@@ -124,5 +125,22 @@ test('without the relay to run in, outside probes are inconclusive and say why',
   for (const flow of flows) {
     t.is(flow.outcome, 'inconclusive');
     t.regex(flow.reason, /the client outside the cluster \(relay\) was not started/);
+  }
+});
+
+test('a missing gateway Service is inconclusive, never a blocked flow that passes', async (t) => {
+  const plan = planWithOutsideClient(t);
+  const dir = mkdtempSync(join(tmpdir(), 'gauntlet-outside-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const world = new FakeWorld({
+    missingServices: new Set(['istio-ingressgateway']),
+    network: (probe) => ({ id: probe.attemptId, outcome: 'refused' }),
+  });
+  const outcome = await runOnFakeWorld(plan, world, classify, { resultsDir: dir });
+  const admin = outcome.flows.filter((flow) => flow.planned.probe.id === 'internet-admin');
+  t.is(admin.length, 2);
+  for (const flow of admin) {
+    t.is(flow.outcome, 'inconclusive');
+    t.regex(flow.reason, /gateway: service istio-system\/istio-ingressgateway not found/);
   }
 });
