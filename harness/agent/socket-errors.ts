@@ -13,11 +13,15 @@ const byCode: Record<string, Outcome> = {
   EHOSTDOWN: 'unreachable',
 };
 
+/** The outcome an errno stands for (`error` when it is none of the network's answers above). */
+export function outcomeOfErrno(errno: string): Outcome {
+  return byCode[errno] ?? 'error';
+}
+
 export function outcomeOfError(error: unknown): { outcome: Outcome; errno?: string; message: string } {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (code && byCode[code]) return { outcome: byCode[code], errno: code, message };
-  return { outcome: 'error', ...(code ? { errno: code } : {}), message };
+  return { outcome: code ? outcomeOfErrno(code) : 'error', ...(code ? { errno: code } : {}), message };
 }
 
 export function errnoOf(error: unknown): string {

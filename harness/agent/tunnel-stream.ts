@@ -8,26 +8,27 @@ import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { Duplex } from 'node:stream';
 import type { Deadline } from './deadline.ts';
-import { outcomeOfError } from './socket-errors.ts';
+import { outcomeOfErrno, outcomeOfError } from './socket-errors.ts';
 import type { TechniqueResult } from './technique-result.ts';
 import { RelayFrame, chunkPayloads, decodeFrame, encodeFrame } from './tunnel-frames.ts';
 
 /** The open request is repeated until the relay answers: the first datagram may be lost. */
 const reopenEveryMs = 300;
 
-const relayErrnoOutcome: Record<string, TechniqueResult['outcome']> = {
-  ECONNREFUSED: 'refused',
-  ETIMEDOUT: 'timeout',
-  ECONNRESET: 'reset',
-  EHOSTUNREACH: 'unreachable',
-  ENETUNREACH: 'unreachable',
-};
-
 function closeQuietly(udp: UdpSocket): void {
   try {
     udp.close();
   } catch {
     // closed already (after a socket error)
+  }
+}
+
+/** Tells the relay the session is over, then runs `then` (also when the socket has failed already). */
+function sendCloseFrame(udp: UdpSocket, session: string, then: () => void = () => undefined): void {
+  try {
+    udp.send(encodeFrame({ t: 'close', s: session }), () => then());
+  } catch {
+    then();
   }
 }
 
@@ -65,16 +66,11 @@ class TunnelStream extends Duplex {
 
   private closeSent = false;
 
-  private sendClose(then?: () => void): void {
-    try {
-      if (!this.closeSent) {
-        this.closeSent = true;
-        this.udp.send(encodeFrame({ t: 'close', s: this.session }), () => then?.());
-      } else then?.();
-    } catch {
-      // the socket failed or closed already
-      then?.();
-    }
+  /** One close frame per session, whether the stream ends (`end()`) or is destroyed. */
+  private sendClose(then: () => void = () => undefined): void {
+    if (this.closeSent) return then();
+    this.closeSent = true;
+    sendCloseFrame(this.udp, this.session, then);
   }
 }
 
@@ -100,11 +96,7 @@ export function openTunnel(
       settled = true;
       clearTimeout(timer);
       clearInterval(reopen);
-      try {
-        udp.send(encodeFrame({ t: 'close', s: session }), () => closeQuietly(udp));
-      } catch {
-        closeQuietly(udp);
-      }
+      sendCloseFrame(udp, session, () => closeQuietly(udp));
       resolve(result);
     };
     const timer = setTimeout(() => fail({ outcome: 'timeout', step: 'relay open' }), deadline.remaining());
@@ -129,7 +121,7 @@ export function openTunnel(
       if (!stream) {
         if (frame.t === 'error')
           return fail({
-            outcome: relayErrnoOutcome[frame.errno] ?? 'error',
+            outcome: outcomeOfErrno(frame.errno),
             errno: frame.errno,
             step: 'relay connect',
           });

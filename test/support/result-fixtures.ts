@@ -8,6 +8,7 @@
 // the fixtures exercise the reports, not the catalog.
 import type { CheckInput, ResultsInput, RunInput } from '../../harness/model/results.ts';
 import { resultsKind, resultsSchemaVersion, serializeResults } from '../../harness/model/results.ts';
+import { checkOutcome, combineAttempts } from '../../harness/model/check.ts';
 import { physicalNamespace } from '../../harness/plan/naming.ts';
 
 type Stack = 'calico-iptables-sidecar' | 'calico-bpf-sidecar-cni' | 'calico-nftables-ambient';
@@ -483,18 +484,10 @@ function verdictOf(observed: Seen): 'reached' | 'blocked' {
 
 function check(release: Release, stack: Stack, flow: Flow, judged: Judged, index: number): CheckInput {
   const runId = runIdOf(release, stack);
-  const verdicts = judged.attempts.map(verdictOf);
-  const verdict = verdicts.includes('reached') ? 'reached' : 'blocked';
+  // Judged as the run judges: harness/model/check.ts.
+  const { verdict, flaky } = combineAttempts(judged.attempts.map(verdictOf));
   const deciding = judged.attempts.find((attempt) => verdictOf(attempt) === verdict) ?? judged.attempts[0]!;
-  const flaky = new Set(verdicts).size > 1;
-  const judgedOutcome = !flow.expect
-    ? 'observed'
-    : flow.expect.verdict === verdict
-      ? 'pass'
-      : flow.expect.verdict === 'blocked'
-        ? 'fail-security'
-        : 'fail-availability';
-  const outcome = judged.waiver?.status === 'active' ? 'waived' : judgedOutcome;
+  const outcome = judged.waiver?.status === 'active' ? 'waived' : checkOutcome(flow.expect, verdict);
   const namespace = (logical: string) => physicalNamespace(runId, flow.scenario, flow.variant, logical);
   const startSeconds = stackOrder.indexOf(stack) * 1200 + 300 + index * 7;
   let elapsed = 0;
