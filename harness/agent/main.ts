@@ -42,10 +42,20 @@ function ports(values: string[] | undefined, flag: string): number[] {
   });
 }
 
-function waitForSignal(): Promise<void> {
+/**
+ * Resolves on SIGTERM or SIGINT. Signal handlers alone keep no Node process alive: a server with no
+ * ports (an attacker or client pod runs `serve --name X` and nothing else) would exit at once and its
+ * container would crash-loop. A referenced timer holds the event loop open until the signal comes.
+ */
+function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    const keepAlive = setInterval(() => undefined, 60 * 60 * 1000);
+    const stop = (signal: NodeJS.Signals) => {
+      clearInterval(keepAlive);
+      process.off('SIGTERM', stop).off('SIGINT', stop);
+      resolve(signal);
+    };
+    process.once('SIGTERM', stop).once('SIGINT', stop);
   });
 }
 
