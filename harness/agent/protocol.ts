@@ -40,8 +40,12 @@ export const ProbeRequest = z
       .object({ source: Ipv4, protocol: z.enum(['udp', 'tcp']).default('udp') })
       .strict()
       .optional(),
-    /** tcp and udp-tunnel: speak an application protocol once the connection is open. */
-    application: z.enum(['postgres']).optional(),
+    /**
+     * tcp and udp-tunnel: speak an application protocol once the connection is open, so a server
+     * that is not a gauntlet echo gives an answer only it can give (a PostgreSQL message, a TLS
+     * ServerHello): a proxy that accepted locally never says either.
+     */
+    application: z.enum(['postgres', 'tls']).optional(),
     user: z.string().min(1).optional(),
     database: z.string().min(1).optional(),
     /** envoy-quitquitquit: where the proxy's admin and outbound listener are (Istio defaults). */
@@ -128,9 +132,26 @@ export const PostgresEvidence = z
     columns: z.array(z.string()).optional(),
     rows: z.array(z.array(z.string().nullable())).optional(),
     error: z.string().optional(),
+    /** Complete backend messages the server sent: 0 means nobody on the far side spoke PostgreSQL. */
+    messages: z.number().int().min(0).optional(),
   })
   .strict();
 export type PostgresEvidence = z.infer<typeof PostgresEvidence>;
+
+/** What a TLS server said to our ClientHello: a finished handshake, or an alert (it answered all the same). */
+export const TlsEvidence = z
+  .object({
+    answer: z.enum(['handshake', 'alert', 'not-tls']),
+    protocol: z.string().optional(),
+    cipher: z.string().optional(),
+    /** The server certificate's subject and issuer (CN), when it sent one. */
+    subject: z.string().optional(),
+    issuer: z.string().optional(),
+    /** The alert or the parse error, for `alert` and `not-tls`. */
+    detail: z.string().optional(),
+  })
+  .strict();
+export type TlsEvidence = z.infer<typeof TlsEvidence>;
 
 export const Evidence = z
   .object({
@@ -157,6 +178,7 @@ export const Evidence = z
       .strict()
       .optional(),
     postgres: PostgresEvidence.optional(),
+    tls: TlsEvidence.optional(),
     /** spoof-source over TCP is blind: the answer goes to the forged address. */
     blind: z.boolean().optional(),
     relay: z.object({ host: z.string(), port: z.number().int() }).optional(),

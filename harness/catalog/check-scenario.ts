@@ -4,7 +4,8 @@ import { inPodPreludes } from '../model/technique.ts';
 import type { Technique } from '../model/technique.ts';
 import type { Probe, Scenario, Workload } from '../model/scenario.ts';
 import { isPodWorkload, variantSpec } from '../model/scenario.ts';
-import { resolvePort } from '../model/target-port.ts';
+import { relayPorts } from '../model/builtin.ts';
+import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
 import { didYouMean } from '../text/suggest.ts';
 import type { Problem } from './problem.ts';
 import type { YamlSource } from './yaml-source.ts';
@@ -15,9 +16,43 @@ const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application
   dns: ['dns'],
   tunnel: ['udp-tunnel'],
   spoof: ['spoof-source'],
-  // PostgreSQL's startup exchange, over a TCP connection or through the UDP tunnel.
+  // PostgreSQL's startup exchange or a TLS ClientHello, over a TCP connection or through the UDP tunnel.
   application: ['tcp', 'udp-tunnel'],
 };
+
+/**
+ * Where a probe without an application can be judged reached: only a gauntlet echo answers a bare
+ * TCP connection or a UDP datagram with its identity. Anything else (a foreign server, a port the
+ * echo does not serve) can never show the destination answered, because a mesh proxy accepts
+ * every captured connection locally first (../shared/DESIGN.md "Truth rules"): such a probe
+ * could only ever be scored blocked, a test that cannot fail.
+ */
+function echoAnswers(probe: Probe, to: Workload, port: number): boolean {
+  const protocol = techniqueProtocol(probe.technique);
+  if (isPodWorkload(to)) return (protocol === 'udp' ? to.serve?.udp : to.serve?.tcp)?.includes(port) ?? false;
+  if ('external' in to && to.external === 'relay')
+    return port === (protocol === 'udp' ? relayPorts.udp : relayPorts.tcp);
+  return false;
+}
+
+function checkAnswerable(
+  probe: Probe,
+  path: (string | number)[],
+  to: Workload,
+  at: (path: (string | number)[], message: string) => void,
+): void {
+  const asksNothing = ['tcp', 'udp-tunnel', 'udp'].includes(probe.technique) && probe.application === undefined;
+  const port = resolvePort(probe, to);
+  if (!asksNothing || port === undefined || echoAnswers(probe, to, port)) return;
+  const fix =
+    probe.technique === 'udp'
+      ? 'target a UDP echo (serve.udp) or use a technique that asks the server something (dns)'
+      : 'ask it something only it can answer: `application: tls` (kubelet, API server), `application: postgres`, or technique http';
+  at(
+    [...path, 'technique'],
+    `port ${port} of "${probe.to.workload}" is not a gauntlet echo, so a bare ${probe.technique} probe there can never show the destination answered (a proxy accepts locally first); ${fix}`,
+  );
+}
 
 /** Techniques a client outside the cluster runs (no in-pod tricks: it is not in a pod). */
 const outsideTechniques: readonly Technique[] = ['tcp', 'http', 'udp'];
@@ -120,7 +155,8 @@ export function checkScenarioReferences(
         [...path, 'to', 'workload'],
         `unknown workload "${probe.to.workload}"${didYouMean(probe.to.workload, workloadNames)}`,
       );
-    else if (resolvePort(probe, to) === undefined)
+    else if (resolvePort(probe, to) !== undefined) checkAnswerable(probe, path, to, at);
+    else
       at(
         [...path, 'to'],
         isPodWorkload(to)

@@ -5,6 +5,7 @@
 // One file holds one or more runs (one per matrix cell) and a flat list of checks, one per
 // probe x variant x stack: flat lists merge and diff by test id without walking a tree.
 import { z } from 'zod';
+import { DestinationAnswer } from './destination-answer.ts';
 import { observationOutcomes } from './observation-outcome.ts';
 import { GauntletError } from '../errors.ts';
 import { Prelude, Technique } from './technique.ts';
@@ -171,6 +172,11 @@ export const Check = z.object({
   verdict: Verdict,
   layer: Layer.optional(),
   reason: z.string(),
+  /**
+   * What the destination itself said: every reached check carries it (a gauntlet echo's identity,
+   * or the protocol answer of a server that is not ours); absent on blocked and inconclusive ones.
+   */
+  answer: DestinationAnswer.optional(),
   attempts: z.array(Attempt).default([]),
   /** Attempts disagreed (reached and blocked): shown, never hidden. */
   flaky: z.boolean().default(false),

@@ -162,7 +162,11 @@ export const Probe = z
       .strict()
       .optional(),
     spoof: z.object({ source: z.ipv4() }).strict().optional(),
-    application: z.enum(['postgres']).optional(),
+    /**
+     * tcp and udp-tunnel: what to ask a server that is not a gauntlet echo, so that only the
+     * destination itself can answer (a proxy accepts every captured connection locally first).
+     */
+    application: z.enum(['postgres', 'tls']).optional(),
     /** Repeat the probe to expose flaky paths ("converge N"); every attempt is reported. */
     attempts: z.number().int().min(1).max(10).default(1),
     timeoutMs: z.number().int().min(100).max(60_000).default(3000),

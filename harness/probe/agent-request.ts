@@ -30,5 +30,6 @@ export function agentProbeRequest(prepared: PreparedProbe): ProbeRequestInput {
     ...(prepared.relay ? { relay: prepared.relay } : {}),
     ...(probe.spoof ? { spoof: { source: probe.spoof.source } } : {}),
     ...(probe.application === 'postgres' ? { application: 'postgres', ...postgresLogin } : {}),
+    ...(probe.application === 'tls' ? { application: 'tls' } : {}),
   };
 }

@@ -3,6 +3,7 @@
 import type { ApplyOutcome, PodInfo, WorkloadReadiness } from '../cluster/cluster.ts';
 import { GauntletError } from '../errors.ts';
 import { checkOutcome, combineAttempts } from '../model/check.ts';
+import type { DestinationAnswer } from '../model/destination-answer.ts';
 import type { Layer, Verdict } from '../model/verdict.ts';
 import { labels } from '../plan/naming.ts';
 import type { Instance } from '../plan/plan.ts';
@@ -23,7 +24,7 @@ import { resolveDestination } from './resolve-destination.ts';
 export type Classify = (
   observation: RawObservation,
   planned: PlannedProbe,
-) => { verdict: Verdict; layer?: Layer; reason: string };
+) => { verdict: Verdict; layer?: Layer; reason: string; answer?: DestinationAnswer };
 
 export interface InstanceOptions {
   readyTimeoutMs: number;
@@ -386,6 +387,7 @@ function finish(
     attempts,
     verdict,
     ...(deciding?.layer ? { layer: deciding.layer } : {}),
+    ...(deciding?.answer ? { answer: deciding.answer } : {}),
     reason: `${deciding?.reason ?? ''}${flaky ? ` (flaky: ${attempts.map((attempt) => attempt.verdict).join(', ')})` : ''}`,
     flaky,
     outcome,

@@ -1,6 +1,7 @@
 // What the run records for one flow (a probe of one scenario variant on one stack): every attempt
 // with its raw observation and verdict, the combined verdict, and the check against expectation.
 import type { PodInfo } from '../cluster/cluster.ts';
+import type { DestinationAnswer } from '../model/destination-answer.ts';
 import type { CheckOutcome, Layer, Verdict } from '../model/verdict.ts';
 import type { PlannedProbe } from '../plan/plan-probes.ts';
 
@@ -19,6 +20,8 @@ export interface FlowAttempt {
   verdict: Verdict;
   layer?: Layer;
   reason: string;
+  /** What the destination itself said (on a reached attempt). */
+  answer?: DestinationAnswer;
 }
 
 export interface FlowResult {
@@ -30,6 +33,8 @@ export interface FlowResult {
   verdict: Verdict;
   layer?: Layer;
   reason: string;
+  /** The deciding attempt's destination answer: every reached flow has one. */
+  answer?: DestinationAnswer;
   flaky: boolean;
   outcome: CheckOutcome;
   diagnostics: string[];

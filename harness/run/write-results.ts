@@ -89,6 +89,7 @@ export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckI
     verdict: flow.verdict,
     ...(flow.layer ? { layer: flow.layer } : {}),
     reason: flow.reason,
+    ...(flow.answer ? { answer: flow.answer } : {}),
     attempts: flow.attempts.map((attempt) => {
       const { id: _attemptId, outcome: attemptOutcome, ...attemptDetail } = attempt.observation;
       return {

@@ -107,7 +107,7 @@ export function postgresExchange(
   login: { user: string; database: string },
 ): Promise<PostgresEvidence> {
   return new Promise((resolve) => {
-    const evidence: PostgresEvidence = { authenticated: false };
+    const evidence: PostgresEvidence = { authenticated: false, messages: 0 };
     let buffer: Buffer = Buffer.alloc(0);
     let queried = false;
     const done = () => {
@@ -123,6 +123,7 @@ export function postgresExchange(
     const onData = (chunk: Buffer) => {
       const split = splitMessages(Buffer.concat([buffer, chunk]));
       buffer = split.rest;
+      evidence.messages = (evidence.messages ?? 0) + split.messages.length;
       for (const message of split.messages) {
         switch (message.type) {
           case 'R': {

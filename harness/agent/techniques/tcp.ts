@@ -1,6 +1,7 @@
 // tcp: connect, read the destination's hello line (a gauntlet echo says who it is and which peer it
-// saw), exchange one line, close. With application postgres, speak PostgreSQL instead. udp-tunnel
-// holds the same conversation over its tunnel (`converse`).
+// saw), exchange one line, close. With application postgres, speak PostgreSQL instead; with tls, send
+// a ClientHello and read the server's answer. udp-tunnel holds the same conversation over its tunnel
+// (`converse`).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -10,6 +11,7 @@ import type { ProbeRequest } from '../protocol.ts';
 import { outcomeOfError } from '../socket-errors.ts';
 import type { TechniqueResult } from '../technique-result.ts';
 import { postgresExchange } from './postgres.ts';
+import { tlsExchange } from './tls.ts';
 
 /** Opens a TCP connection within the deadline; resolves with the socket or the failure outcome. */
 export function openTcp(
@@ -89,6 +91,7 @@ export async function converse(
       });
       return { outcome: 'connected', connectMs, evidence: { postgres } };
     }
+    if (request.application === 'tls') return { ...(await tlsExchange(socket, deadline)), connectMs };
     const hello = await readLine(socket, deadline);
     if ('end' in hello && hello.data === '')
       // Envoy's TCP RBAC deny accepts then closes: the client reads EOF (Istio's Forbidden checker for TCP

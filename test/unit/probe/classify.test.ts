@@ -1,10 +1,17 @@
-// The classifier reads denials the way DESIGN.md "Lessons" and Istio's Forbidden checker do.
+// The one rule for `reached`, row by row: every shape of the rule table has an example observation
+// as the agent really reports it, every technique the row names gives the row's verdict, every
+// other technique is a harness fault (inconclusive), and every reached flow carries the
+// destination's own answer.
 import test from 'ava';
+import { DestinationAnswer } from '../../../harness/model/destination-answer.ts';
+import { techniques } from '../../../harness/model/technique.ts';
+import type { Technique } from '../../../harness/model/technique.ts';
+import type { Layer } from '../../../harness/model/verdict.ts';
 import { classify } from '../../../harness/probe/classify.ts';
-import type { ObservationLike } from '../../../harness/probe/classify.ts';
-import type { Layer, Verdict } from '../../../harness/model/verdict.ts';
+import type { ObservationLike, ObservationShape } from '../../../harness/probe/observation-shape.ts';
+import { observationShapes, readShape } from '../../../harness/probe/observation-shape.ts';
+import { denyCloseWithinMs, reachRules } from '../../../harness/probe/reach-rules.ts';
 
-const base = { id: 'p', technique: 'tcp' };
 const echo = {
   service: 'gauntlet-echo',
   kind: 'tcp',
@@ -12,152 +19,239 @@ const echo = {
   peer: { address: '10.0.0.7', port: 4000 },
   local: { address: '10.0.0.9', port: 8080 },
 };
+const timings = (totalMs: number, connectMs?: number) => ({
+  startedAt: '2026-11-29T00:00:00.000Z',
+  totalMs,
+  ...(connectMs !== undefined ? { connectMs } : {}),
+});
 
-const cases: [string, ObservationLike, Verdict, Layer | undefined, RegExp][] = [
-  [
-    'an echo from the destination',
-    { ...base, outcome: 'connected', evidence: { echo, sourceSeen: '10.0.0.7', crossedProxy: false } },
-    'reached',
-    undefined,
-    /answered by target, which saw source 10\.0\.0\.7/,
-  ],
-  [
-    'a proxy stand-in answering',
-    { ...base, outcome: 'connected', evidence: { answeredByProxy: true } },
-    'blocked',
-    'mesh-l4',
-    /captured/,
-  ],
-  [
-    'EOF right after connect (Envoy TCP deny)',
-    { ...base, outcome: 'connected', evidence: { closedAfterConnect: true } },
-    'blocked',
-    'mesh-l4',
-    /EOF/,
-  ],
-  [
-    'HTTP 403 RBAC: access denied',
-    {
-      ...base,
-      technique: 'http',
-      outcome: 'http',
-      status: 403,
-      server: 'envoy',
-      evidence: { body: 'RBAC: access denied' },
+interface Example {
+  observation: { outcome: string; [field: string]: unknown };
+  /** The layer the row gives for this example (rows may compute it). */
+  layer?: Layer;
+  reason: RegExp;
+}
+
+/** One observation per shape, the way the agent writes it (harness/agent/techniques/*). */
+const examples: Record<ObservationShape, Example> = {
+  echo: {
+    observation: {
+      outcome: 'connected',
+      evidence: { echo, sourceSeen: '10.0.0.7', crossedProxy: false, exchanged: true },
     },
-    'blocked',
-    'mesh-l7',
-    /RBAC/,
-  ],
-  [
-    'HTTP 403 from the app itself',
-    { ...base, technique: 'http', outcome: 'http', status: 403, evidence: { body: 'forbidden by app' } },
-    'reached',
-    undefined,
-    /HTTP 403/,
-  ],
-  [
-    'HTTP 503 upstream connect timeout',
-    {
-      ...base,
-      technique: 'http',
+    reason: /: tcp echo "target", saw source 10\.0\.0\.7, no proxy on the way, echoed our line$/,
+  },
+  'http-status': {
+    observation: { outcome: 'http', status: 200, server: 'kube-proxy', evidence: { body: 'ok' } },
+    reason: /HTTP 200 status line.*from server "kube-proxy"/,
+  },
+  'tls-answer': {
+    observation: {
+      outcome: 'connected',
+      evidence: { tls: { answer: 'handshake', protocol: 'TLSv1.3', subject: 'kube-apiserver' } },
+    },
+    reason: /ClientHello.*TLS handshake \(TLSv1\.3\), certificate CN=kube-apiserver/,
+  },
+  'postgres-answer': {
+    observation: {
+      outcome: 'connected',
+      evidence: { postgres: { authenticated: true, rows: [['app', '1.2.3.4']], messages: 12 } },
+    },
+    reason: /PostgreSQL protocol.*ran the query and sent 1 row/,
+  },
+  'dns-reply': {
+    observation: { outcome: 'connected', evidence: { dns: { rcode: 0, answers: ['10.96.0.1'] } } },
+    reason: /resolver answered.*rcode 0: 10\.96\.0\.1/,
+  },
+  'syn-ack-network': {
+    observation: { outcome: 'connected', evidence: { replyInterface: 'eth0', replyTtl: 63 } },
+    reason: /SYN-ACK.*via eth0 \(TTL 63\)/,
+  },
+  banner: {
+    observation: { outcome: 'connected', evidence: { body: 'SSH-2.0-OpenSSH_9.2' } },
+    reason: /spoke first.*SSH-2\.0/,
+  },
+  'http-rbac-denied': {
+    observation: { outcome: 'http', status: 403, server: 'envoy', evidence: { body: 'RBAC: access denied' } },
+    layer: 'mesh-l7',
+    reason: /RBAC/,
+  },
+  'http-proxy-failed': {
+    observation: {
       outcome: 'http',
       status: 503,
+      server: 'envoy',
       evidence: {
         body: 'upstream connect error or disconnect/reset before headers. reset reason: connection timeout',
       },
     },
-    'blocked',
-    'network-policy',
-    /503/,
-  ],
-  ['a reset (ztunnel)', { ...base, outcome: 'reset' }, 'blocked', 'mesh-l4', /reset/],
-  ['a timeout', { ...base, outcome: 'timeout' }, 'blocked', 'network-policy', /dropped/],
-  ['refused', { ...base, outcome: 'refused' }, 'blocked', undefined, /nothing listens|REJECT/],
-  [
-    'prelude EPERM',
-    { ...base, outcome: 'prelude-failed', errno: 'EPERM', step: 'so-mark: setsockopt(SO_MARK=0x539)' },
-    'blocked',
-    'capability',
-    /EPERM at so-mark/,
-  ],
-  [
-    'prelude EADDRINUSE',
-    { ...base, outcome: 'prelude-failed', errno: 'EADDRINUSE', step: 'bind 15001' },
-    'blocked',
-    undefined,
-    /busy/,
-  ],
-  [
-    'prelude ENOENT (no iptables)',
-    { ...base, outcome: 'prelude-failed', errno: 'ENOENT', step: 'run iptables' },
-    'inconclusive',
-    undefined,
-    /ENOENT/,
-  ],
-  ['denied at admission', { ...base, outcome: 'denied-at-admission' }, 'blocked', 'admission', /admission/],
-  [
-    'an agent error',
-    { ...base, outcome: 'error', message: 'python3 missing' },
-    'inconclusive',
-    undefined,
-    /python3 missing/,
-  ],
-  [
-    'raw-syn answered over lo',
-    { ...base, technique: 'raw-syn', outcome: 'connected', evidence: { replyInterface: 'lo' } },
-    'blocked',
-    'mesh-l4',
-    /redirected/,
-  ],
-  [
-    'packet-syn answered over eth0',
-    { ...base, technique: 'packet-syn', outcome: 'connected', evidence: { replyInterface: 'eth0' } },
-    'reached',
-    undefined,
-    /eth0/,
-  ],
-  [
-    'a blind forged TCP SYN',
-    { ...base, technique: 'spoof-source', outcome: 'timeout', evidence: { blind: true } },
-    'inconclusive',
-    undefined,
-    /blind/,
-  ],
-  [
-    'a forged UDP datagram that arrived',
-    {
-      ...base,
-      technique: 'spoof-source',
+    layer: 'network-policy',
+    reason: /HTTP 503 from the proxy, not the destination/,
+  },
+  'syn-ack-loopback': {
+    observation: { outcome: 'connected', evidence: { replyInterface: 'lo' } },
+    layer: 'mesh-l4',
+    reason: /redirected/,
+  },
+  'postgres-no-answer': {
+    observation: {
       outcome: 'connected',
-      evidence: { echo, sourceSeen: '169.254.7.127' },
+      evidence: {
+        postgres: { authenticated: false, error: 'no complete answer before the deadline', messages: 0 },
+      },
     },
-    'reached',
-    undefined,
-    /169\.254\.7\.127/,
-  ],
-  [
-    'a database query with rows',
-    {
-      ...base,
-      outcome: 'connected',
-      evidence: { postgres: { authenticated: true, rows: [['app', '1.2.3.4']] } },
-    },
-    'reached',
-    undefined,
-    /ran a query/,
-  ],
-  ['an unknown outcome', { ...base, outcome: 'teleported' }, 'inconclusive', undefined, /unknown outcome/],
-];
+    layer: 'network-policy',
+    reason: /destination never answered: no PostgreSQL message/,
+  },
+  'accepted-silent': {
+    observation: { outcome: 'connected', evidence: { silent: true }, timings: timings(3000, 1) },
+    layer: 'network-policy',
+    reason: /accepted .* destination never answered before the probe's deadline/,
+  },
+  'accepted-closed': {
+    observation: { outcome: 'connected', evidence: { closedAfterConnect: true }, timings: timings(12, 2) },
+    layer: 'mesh-l4',
+    reason: /closed without a byte 10 ms after connect \(EOF\)/,
+  },
+  'accepted-nothing': {
+    observation: { outcome: 'connected', evidence: {} },
+    reason: /connected, and nothing came back that only the destination could send/,
+  },
+  reset: { observation: { outcome: 'reset', errno: 'ECONNRESET' }, layer: 'mesh-l4', reason: /reset/ },
+  refused: { observation: { outcome: 'refused' }, reason: /nothing listens|REJECT/ },
+  unreachable: { observation: { outcome: 'unreachable', errno: 'EHOSTUNREACH' }, reason: /EHOSTUNREACH/ },
+  'connect-timeout': {
+    observation: { outcome: 'timeout', step: 'connect' },
+    layer: 'network-policy',
+    reason: /dropped/,
+  },
+  'blind-forgery': { observation: { outcome: 'timeout', evidence: { blind: true } }, reason: /blind/ },
+  'prelude-denied': {
+    observation: { outcome: 'prelude-failed', errno: 'EPERM', step: 'so-mark: setsockopt(SO_MARK=0x539)' },
+    layer: 'capability',
+    reason: /EPERM at so-mark/,
+  },
+  'prelude-port-busy': {
+    observation: { outcome: 'prelude-failed', errno: 'EADDRINUSE', step: 'bind 15001' },
+    reason: /busy/,
+  },
+  'prelude-failed': {
+    observation: { outcome: 'prelude-failed', errno: 'ENOENT', step: 'run iptables' },
+    reason: /ENOENT/,
+  },
+  'denied-at-admission': {
+    observation: { outcome: 'denied-at-admission' },
+    layer: 'admission',
+    reason: /admission/,
+  },
+  'probe-error': { observation: { outcome: 'error', message: 'python3 missing' }, reason: /python3 missing/ },
+  'unknown-outcome': { observation: { outcome: 'teleported' }, reason: /does not know/ },
+};
 
-for (const [what, observation, verdict, layer, reason] of cases) {
-  test(`${what} reads as ${verdict}${layer ? ` by ${layer}` : ''}`, (t) => {
-    const result = classify(observation);
-    t.is(result.verdict, verdict);
-    t.is(result.layer, layer);
-    t.regex(result.reason, reason);
+test('the table has exactly one row per shape', (t) => {
+  t.deepEqual(
+    reachRules.map((rule) => rule.shape),
+    [...new Set(reachRules.map((rule) => rule.shape))],
+  );
+  t.deepEqual([...reachRules.map((rule) => rule.shape)].sort(), [...observationShapes].sort());
+});
+
+for (const rule of reachRules) {
+  test(`row ${rule.shape}: ${rule.verdict} for ${rule.techniques.join(', ')}; a harness fault for the rest`, (t) => {
+    const example = examples[rule.shape];
+    for (const technique of techniques) {
+      const observation: ObservationLike = { id: 'p', technique, ...example.observation };
+      const shape = readShape(observation, technique).shape;
+      const result = classify(observation, { technique });
+      if (!rule.techniques.includes(technique)) {
+        // The technique cannot produce this shape (or reads the same evidence as another shape).
+        if (shape === rule.shape) t.is(result.verdict, 'inconclusive', `${technique}: ${result.reason}`);
+        continue;
+      }
+      t.is(shape, rule.shape, `${technique} reads the example as ${rule.shape}`);
+      t.is(result.verdict, rule.verdict, `${technique}: ${result.reason}`);
+      t.is(result.layer, example.layer, `${technique}: layer`);
+      t.regex(result.reason, example.reason, technique);
+      if (result.verdict === 'reached') {
+        t.truthy(result.answer, `${technique}: a reached flow carries the destination's answer`);
+        t.true(
+          DestinationAnswer.safeParse(result.answer).success,
+          `${technique}: the answer fits its schema`,
+        );
+      } else t.is(result.answer, undefined, `${technique}: only reached flows carry an answer`);
+    }
   });
 }
+
+test('the defects the review found: a proxy that accepted is never the destination', (t) => {
+  const acceptedThen = (evidence: Record<string, unknown>, technique: Technique = 'tcp') =>
+    classify({ id: 'p', technique, outcome: 'connected', evidence, timings: timings(3000, 1) });
+  t.is(acceptedThen({ silent: true }).verdict, 'blocked', 'silence after the accept');
+  t.is(acceptedThen({}).verdict, 'blocked', 'a bare connected');
+  t.is(acceptedThen({ closedAfterConnect: true }).verdict, 'blocked', 'closed without a byte');
+  t.is(
+    acceptedThen({ postgres: { authenticated: false, error: 'no complete answer before the deadline' } })
+      .verdict,
+    'blocked',
+    "PostgreSQL's no complete answer (evidence from before messages were counted)",
+  );
+  t.is(acceptedThen({ silent: true }, 'udp-tunnel').verdict, 'blocked', 'the same through the tunnel');
+  t.is(
+    classify({ id: 'p', technique: 'http', outcome: 'timeout', step: 'response' }).verdict,
+    'blocked',
+    'an HTTP request accepted and never answered',
+  );
+  // A stand-in that answers with its own report is not the destination either.
+  t.is(acceptedThen({ echo: { ...echo, service: 'gauntlet-proxy-stand-in' }, body: '' }).verdict, 'blocked');
+});
+
+test('a close without a byte: soon after connect reads as a deny, late as a failed upstream', (t) => {
+  const closedAfter = (openForMs: number) =>
+    classify({
+      id: 'p',
+      technique: 'tcp',
+      outcome: 'connected',
+      evidence: { closedAfterConnect: true },
+      timings: timings(openForMs + 5, 5),
+    });
+  t.is(closedAfter(denyCloseWithinMs - 1).layer, 'mesh-l4');
+  const late = closedAfter(10_000);
+  t.is(late.verdict, 'blocked');
+  t.is(late.layer, 'network-policy');
+  t.regex(late.reason, /after 10000 ms, as a proxy does when its upstream connect fails/);
+});
+
+test("an HTTP 403 from the app itself is the app answering; a 503 that is not Envoy's is too", (t) => {
+  const app403 = classify({
+    id: 'p',
+    technique: 'http',
+    outcome: 'http',
+    status: 403,
+    evidence: { body: 'forbidden by app' },
+  });
+  t.is(app403.verdict, 'reached');
+  t.deepEqual(app403.answer, { kind: 'http', status: 403 });
+  const app503 = classify({
+    id: 'p',
+    technique: 'http',
+    outcome: 'http',
+    status: 503,
+    evidence: { body: 'maintenance' },
+  });
+  t.is(app503.verdict, 'reached');
+});
+
+test('a TLS alert is the server answering; a reset during the handshake is not', (t) => {
+  const alert = classify({
+    id: 'p',
+    technique: 'tcp',
+    outcome: 'connected',
+    evidence: { tls: { answer: 'alert', detail: 'tlsv1 alert protocol version' } },
+  });
+  t.is(alert.verdict, 'reached');
+  t.like(alert.answer, { kind: 'tls', answer: 'alert' });
+  t.is(classify({ id: 'p', technique: 'tcp', outcome: 'reset', errno: 'ECONNRESET' }).verdict, 'blocked');
+});
 
 test('the probe context wins over the technique the observation names', (t) => {
   const result = classify(
@@ -165,4 +259,5 @@ test('the probe context wins over the technique the observation names', (t) => {
     { technique: 'spoof-source' },
   );
   t.is(result.verdict, 'inconclusive');
+  t.is(result.shape, 'blind-forgery');
 });

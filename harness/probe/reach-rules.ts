@@ -1,0 +1,231 @@
+// The one rule for `reached`, as a table: technique × observation shape → verdict (../shared/DESIGN.md
+// "Truth rules"). A flow is reached only when the destination itself answered: a gauntlet echo's
+// identity, or for servers that are not ours the protocol answer the agent asked for (an HTTP status
+// line, a TLS ServerHello or alert, a PostgreSQL message, a DNS reply), or the SYN-ACK a raw probe
+// waits for. A mesh proxy accepts every captured connection locally before it tries the destination
+// (Envoy on 15001, ztunnel), and both wait up to 10 s for the upstream connect (Istio's mesh
+// `connectTimeout` default, istio/istio pkg/config/mesh/mesh.go DefaultMeshConfig), so "connected"
+// alone, silence after the accept, or a close without a byte proves nothing reached anything: blocked.
+// Used by the run (classify-flow.ts) and the lab alike, through classify.ts. Pure.
+import type { Technique } from '../model/technique.ts';
+import { techniques } from '../model/technique.ts';
+import type { Layer, Verdict } from '../model/verdict.ts';
+import type { ObservationShape } from './observation-shape.ts';
+
+/** Facts the reason of a row may quote. */
+export interface RuleFacts {
+  technique: Technique;
+  errno?: string;
+  step?: string;
+  message?: string;
+  status?: number;
+  body?: string;
+  openForMs?: number;
+}
+
+export interface ReachRule {
+  shape: ObservationShape;
+  /** The techniques that can produce this shape; any other technique with it is a harness fault. */
+  techniques: readonly Technique[];
+  verdict: Verdict;
+  layer?: Layer | ((facts: RuleFacts) => Layer | undefined);
+  reason: (facts: RuleFacts) => string;
+}
+
+const connectionTechniques: readonly Technique[] = ['tcp', 'http', 'udp-tunnel'];
+const streamTechniques: readonly Technique[] = ['tcp', 'udp-tunnel'];
+const socketTechniques: readonly Technique[] = techniques.filter((technique) => technique !== 'spoof-source');
+
+/**
+ * A close without a byte this soon after the accept is a decision, not a give-up: Envoy's network
+ * RBAC filter closes a denied connection at once (envoyproxy/envoy
+ * source/extensions/filters/network/rbac/rbac_filter.cc; Istio's tests read it as EOF,
+ * istio/istio pkg/test/framework/components/echo/check/checkers.go), while a proxy that cannot
+ * reach the destination closes only when its connect timeout (10 s by default) ends.
+ */
+export const denyCloseWithinMs = 1000;
+
+const proxyAccepted =
+  'the connection was accepted (on a meshed pod, by the local proxy) and the destination never answered';
+
+export const reachRules: readonly ReachRule[] = [
+  {
+    shape: 'echo',
+    techniques: ['tcp', 'http', 'udp', 'udp-tunnel', 'spoof-source'],
+    verdict: 'reached',
+    reason: ({ technique }) =>
+      technique === 'spoof-source'
+        ? 'the forged packet arrived: the destination echo reported the source it saw'
+        : 'the destination echo answered with its identity',
+  },
+  {
+    shape: 'http-status',
+    techniques: ['http'],
+    verdict: 'reached',
+    reason: ({ status }) => `the destination answered with an HTTP ${status ?? '?'} status line`,
+  },
+  {
+    shape: 'tls-answer',
+    techniques: streamTechniques,
+    verdict: 'reached',
+    reason: () => 'the destination answered our TLS ClientHello (only the server itself can)',
+  },
+  {
+    shape: 'postgres-answer',
+    techniques: streamTechniques,
+    verdict: 'reached',
+    reason: () => 'the database answered in the PostgreSQL protocol',
+  },
+  {
+    shape: 'dns-reply',
+    techniques: ['dns'],
+    verdict: 'reached',
+    reason: () => 'the resolver answered the query',
+  },
+  {
+    shape: 'syn-ack-network',
+    techniques: ['raw-syn', 'packet-syn'],
+    verdict: 'reached',
+    reason: () => 'the SYN-ACK came from the destination over the network',
+  },
+  {
+    shape: 'banner',
+    techniques: ['tcp', 'udp', 'udp-tunnel'],
+    verdict: 'reached',
+    reason: () => 'the destination spoke first (a proxy never writes bytes of its own on a TCP or UDP flow)',
+  },
+  {
+    shape: 'http-rbac-denied',
+    techniques: ['http'],
+    verdict: 'blocked',
+    layer: 'mesh-l7',
+    reason: () => 'HTTP 403 "RBAC: access denied" from Envoy (an AuthorizationPolicy)',
+  },
+  {
+    shape: 'http-proxy-failed',
+    techniques: ['http'],
+    verdict: 'blocked',
+    layer: ({ body }) => (/timeout/i.test(body ?? '') ? 'network-policy' : undefined),
+    reason: ({ status, body }) =>
+      `HTTP ${status ?? '?'} from the proxy, not the destination: ${(body ?? '').split('\n')[0]?.slice(0, 120) ?? ''}`,
+  },
+  {
+    shape: 'syn-ack-loopback',
+    techniques: ['raw-syn', 'packet-syn'],
+    verdict: 'blocked',
+    layer: 'mesh-l4',
+    reason: () => 'redirected: the SYN-ACK came back over lo from the local proxy, not from the destination',
+  },
+  {
+    shape: 'postgres-no-answer',
+    techniques: streamTechniques,
+    verdict: 'blocked',
+    layer: 'network-policy',
+    reason: () => `${proxyAccepted}: no PostgreSQL message came back`,
+  },
+  {
+    shape: 'accepted-silent',
+    techniques: connectionTechniques,
+    verdict: 'blocked',
+    layer: 'network-policy',
+    reason: () =>
+      `${proxyAccepted} before the probe's deadline (silence behind a proxy: usually a drop on the node, a NetworkPolicy)`,
+  },
+  {
+    shape: 'accepted-closed',
+    techniques: connectionTechniques,
+    verdict: 'blocked',
+    layer: ({ openForMs }) =>
+      openForMs !== undefined && openForMs < denyCloseWithinMs ? 'mesh-l4' : 'network-policy',
+    reason: ({ openForMs }) =>
+      openForMs !== undefined && openForMs < denyCloseWithinMs
+        ? `${proxyAccepted}: closed without a byte ${Math.round(openForMs)} ms after connect (EOF), as Envoy closes a TCP flow its RBAC denies`
+        : `${proxyAccepted}: closed without a byte${openForMs !== undefined ? ` after ${Math.round(openForMs)} ms` : ''}, as a proxy does when its upstream connect fails`,
+  },
+  {
+    shape: 'accepted-nothing',
+    techniques: socketTechniques,
+    verdict: 'blocked',
+    reason: () => `${proxyAccepted}: connected, and nothing came back that only the destination could send`,
+  },
+  {
+    shape: 'reset',
+    techniques,
+    verdict: 'blocked',
+    layer: 'mesh-l4',
+    reason: () => 'connection reset (how ztunnel refuses a flow its policy denies)',
+  },
+  {
+    shape: 'refused',
+    techniques,
+    verdict: 'blocked',
+    reason: () => 'connection refused: nothing listens there, or a REJECT rule answered',
+  },
+  {
+    shape: 'unreachable',
+    techniques,
+    verdict: 'blocked',
+    reason: ({ errno }) => `unreachable${errno ? ` (${errno})` : ''}: no route, or an ICMP reject`,
+  },
+  {
+    shape: 'connect-timeout',
+    techniques,
+    verdict: 'blocked',
+    layer: 'network-policy',
+    reason: () => 'timed out: the packets were dropped, usually by a NetworkPolicy',
+  },
+  {
+    shape: 'blind-forgery',
+    techniques: ['spoof-source'],
+    verdict: 'inconclusive',
+    reason: () => 'a forged TCP SYN is blind: its answer goes to the forged address',
+  },
+  {
+    shape: 'prelude-denied',
+    techniques,
+    verdict: 'blocked',
+    layer: 'capability',
+    reason: ({ errno, step }) =>
+      `the attack needs a privilege the pod lacks (${errno ?? '?'} at ${step ?? 'a prelude'})`,
+  },
+  {
+    shape: 'prelude-port-busy',
+    techniques,
+    verdict: 'blocked',
+    reason: ({ step }) => `the port was busy (${step ?? 'bind'}): the proxy held it`,
+  },
+  {
+    shape: 'prelude-failed',
+    techniques,
+    verdict: 'inconclusive',
+    reason: ({ errno, step }) => `a prelude failed for another reason (${errno ?? '?'} at ${step ?? '?'})`,
+  },
+  {
+    shape: 'denied-at-admission',
+    techniques,
+    verdict: 'blocked',
+    layer: 'admission',
+    reason: () => 'the pod was denied at admission and never ran',
+  },
+  {
+    shape: 'probe-error',
+    techniques,
+    verdict: 'inconclusive',
+    reason: ({ errno, message, step }) =>
+      `the probe itself failed (${[errno, message ?? step].filter(Boolean).join(' ')})`,
+  },
+  {
+    shape: 'unknown-outcome',
+    techniques,
+    verdict: 'inconclusive',
+    reason: () => 'the agent reported an outcome this version does not know',
+  },
+];
+
+const byShape = new Map(reachRules.map((rule) => [rule.shape, rule]));
+
+export function ruleFor(shape: ObservationShape): ReachRule {
+  const rule = byShape.get(shape);
+  if (!rule) throw new Error(`no reach rule for shape "${shape}"`);
+  return rule;
+}
