@@ -41,7 +41,8 @@ function checkAnswerable(
   to: Workload,
   at: (path: (string | number)[], message: string) => void,
 ): void {
-  const asksNothing = ['tcp', 'udp-tunnel', 'udp'].includes(probe.technique) && probe.application === undefined;
+  const asksNothing =
+    ['tcp', 'udp-tunnel', 'udp'].includes(probe.technique) && probe.application === undefined;
   const port = resolvePort(probe, to);
   if (!asksNothing || port === undefined || echoAnswers(probe, to, port)) return;
   const fix =
@@ -50,7 +51,7 @@ function checkAnswerable(
       : 'ask it something only it can answer: `application: tls` (kubelet, API server), `application: postgres`, or technique http';
   at(
     [...path, 'technique'],
-    `port ${port} of "${probe.to.workload}" is not a gauntlet echo, so a bare ${probe.technique} probe there can never show the destination answered (a proxy accepts locally first); ${fix}`,
+    `port ${port} of "${probe.to.workload}" is not a gauntlet echo, so a bare ${probe.technique} probe there can never show the destination answered (${probe.technique === 'udp' ? 'only an echo answers a bare datagram' : 'a proxy accepts locally first'}); ${fix}`,
   );
 }
 

@@ -250,3 +250,31 @@ test('only pods and the relay start probes', (t) => {
     `${scenarioFile}:23:11: probes[1].from: "dns" cannot start probes: they start from pods of this scenario, or from a client outside the cluster declared as { external: relay }`,
   ]);
 });
+
+test('a bare tcp probe to a server that is not a gauntlet echo can never be reached: refused with the fix', (t) => {
+  const copy = copyCatalog(t);
+  copy.edit(scenarioFile, (text) =>
+    text.replace('to: { workload: dns }\n    technique: dns', 'to: { workload: dns }\n    technique: tcp'),
+  );
+  t.deepEqual(errorLines(copy), [
+    `${scenarioFile}:25:16: probes[1].technique: port 53 of "dns" is not a gauntlet echo, so a bare tcp probe there can never show the destination answered (a proxy accepts locally first); ask it something only it can answer: \`application: tls\` (kubelet, API server), \`application: postgres\`, or technique http`,
+  ]);
+});
+
+test('a udp probe to a port the relay does not echo on is refused; the echo port and a tls ask are fine', (t) => {
+  const copy = copyCatalog(t);
+  copy.edit(scenarioFile, (text) =>
+    text.replace('to: { workload: outside, port: 5353 }', 'to: { workload: outside, port: 9999 }'),
+  );
+  t.deepEqual(errorLines(copy), [
+    `${scenarioFile}:18:16: probes[0].technique: port 9999 of "outside" is not a gauntlet echo, so a bare udp probe there can never show the destination answered (only an echo answers a bare datagram); target a UDP echo (serve.udp) or use a technique that asks the server something (dns)`,
+  ]);
+  const asked = copyCatalog(t);
+  asked.edit(scenarioFile, (text) =>
+    text.replace(
+      'to: { workload: dns }\n    technique: dns',
+      'to: { workload: dns, port: 443 }\n    technique: tcp\n    application: tls',
+    ),
+  );
+  t.deepEqual(errorLines(asked), []);
+});
