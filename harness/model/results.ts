@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DestinationAnswer } from './destination-answer.ts';
 import { observationOutcomes } from './observation-outcome.ts';
+import { Provenance } from './provenance.ts';
 import { GauntletError } from '../errors.ts';
 import { Prelude, Technique } from './technique.ts';
 import { AdmissionLevel, Dataplane, MeshMode } from './traits.ts';
@@ -76,6 +77,8 @@ export const Run = z.object({
   /** Scenarios selected but not applicable to the stack (not failures, not missing). */
   skipped: z.array(z.object({ scenario: Name, reason: Name })).default([]),
   environment: Environment,
+  /** Where the evidence came from; absent in files written before it was recorded (see provenanceOf). */
+  provenance: Provenance.optional(),
 });
 export type Run = z.infer<typeof Run>;
 export type RunInput = z.input<typeof Run>;

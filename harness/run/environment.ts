@@ -27,6 +27,8 @@ export interface ExternalTargets {
 
 export interface VersionsSeen {
   kind?: string;
+  /** The kind node image the cluster runs (ref@digest, as pinned in clusters/versions.yaml). */
+  nodeImage?: string;
   calico?: string;
   istio?: string;
 }

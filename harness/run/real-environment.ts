@@ -1,6 +1,7 @@
 // The RunEnvironment of a real run: the provisioning adapters (tool cache, kind, Calico, Istio),
 // the Docker engine (probe image, targets outside the cluster, node diagnostics) and the
 // Kubernetes adapter, composed. Nothing here decides; each adapter is tested in its own tier.
+import { nodeImageRef } from '../plan/kind-config.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -134,6 +135,7 @@ export function realEnvironment(options: RealEnvironmentOptions): RunEnvironment
     async versions() {
       return {
         kind: options.catalog.versions.kind.version,
+        nodeImage: nodeImageRef(options.stack, options.catalog.versions),
         calico: options.stack.cni.version,
         ...(options.stack.mesh.istio ? { istio: options.stack.mesh.istio } : {}),
       };

@@ -181,6 +181,15 @@ export function writeRunResults(
         ...(options.env['GITHUB_SHA'] ? { gitCommit: options.env['GITHUB_SHA'] } : {}),
         ...(ciUrl(options.env) ? { ciUrl: ciUrl(options.env) } : {}),
       },
+      provenance: {
+        kind: 'kind-cluster',
+        stack: stack.id,
+        cluster: plan.clusterName,
+        ...(outcome.versions.nodeImage ? { nodeImage: outcome.versions.nodeImage } : {}),
+        kubernetes: outcome.versions.kubernetes ?? stack.kubernetes,
+        calico: outcome.versions.calico ?? stack.cni.version,
+        ...(stack.mesh.istio ? { istio: outcome.versions.istio ?? stack.mesh.istio } : {}),
+      },
     },
     outcome.flows.map((flow) => flowToCheck(flow, plan, plan.runId)),
   );
