@@ -9,7 +9,8 @@ import type { Stack } from '../model/stack.ts';
 import { Stack as StackSchema } from '../model/stack.ts';
 import type { Versions } from '../model/versions.ts';
 import { Versions as VersionsSchema } from '../model/versions.ts';
-import { expandMatrix } from '../plan/expand-matrix.ts';
+import { expandMatrix } from './expand-matrix.ts';
+import { inRange, noKubernetesMessage, supportedRange } from '../model/kubernetes-range.ts';
 import { didYouMean } from '../text/suggest.ts';
 import type { LoadedScenario } from './load-scenario.ts';
 import { loadScenario } from './load-scenario.ts';
@@ -65,6 +66,18 @@ function checkStackVersions(stack: Stack, source: YamlSource, versions: Versions
     if (stack.mesh.istio === undefined)
       problems.push(source.problemAt(['mesh'], `mesh mode ${stack.mesh.mode} needs mesh.istio (a version)`));
     else pinned(['mesh', 'istio'], stack.mesh.istio, versions.istio, 'Istio');
+  }
+  if (problems.length === 0 && stack.kubernetes in versions.nodeImages) {
+    const range = supportedRange(stack, versions);
+    if (!range || !inRange(stack.kubernetes, range))
+      problems.push(
+        source.problemAt(
+          ['kubernetes'],
+          range
+            ? `Kubernetes ${stack.kubernetes} is outside what ${range.from.join(' and ')} support: use a node image of 1.${range.low}-1.${range.high}`
+            : noKubernetesMessage(stack, versions),
+        ),
+      );
   }
   return problems;
 }

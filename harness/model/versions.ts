@@ -38,8 +38,13 @@ export type NodeImage = z.infer<typeof NodeImage>;
 export const Download = z.object({ url: UrlPattern, sha256: Sha256.optional() }).strict();
 export type Download = z.infer<typeof Download>;
 
+/** Kubernetes minors a release supports, lowest and highest, e.g. ["1.32", "1.35"]. */
+const KubernetesMinors = z.tuple([z.string().regex(/^1\.\d+$/), z.string().regex(/^1\.\d+$/)]);
+
 export const CalicoRelease = z
   .object({
+    /** Kubernetes minors this Calico release is tested against (docs.tigera.io system requirements). */
+    kubernetes: KubernetesMinors,
     /** Applied in this order (Calico 3.30+: operator CRDs, then the operator, then custom resources). */
     manifests: z
       .object({ 'operator-crds': Download, 'tigera-operator': Download, 'custom-resources': Download })
@@ -51,7 +56,7 @@ export type CalicoRelease = z.infer<typeof CalicoRelease>;
 export const IstioRelease = z
   .object({
     /** Kubernetes minor versions this Istio release supports, e.g. ["1.31", "1.35"]. */
-    kubernetes: z.tuple([z.string().regex(/^1\.\d+$/), z.string().regex(/^1\.\d+$/)]),
+    kubernetes: KubernetesMinors,
     istioctl: z
       .object({ sha256: z.record(Platform, Sha256).default({}) })
       .strict()

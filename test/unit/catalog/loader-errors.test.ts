@@ -278,3 +278,13 @@ test('a udp probe to a port the relay does not echo on is refused; the echo port
   );
   t.deepEqual(errorLines(asked), []);
 });
+
+test('a stack on a Kubernetes its Calico release does not support is refused with the range', (t) => {
+  const copy = copyCatalog(t);
+  copy.edit('clusters/stacks/calico-sidecar.yaml', (text) =>
+    text.replace('version: v3.32.1', 'version: v3.31.7'),
+  );
+  t.deepEqual(errorLines(copy), [
+    'clusters/stacks/calico-sidecar.yaml:3:13: kubernetes: Kubernetes v1.36.1 is outside what Calico v3.31.7 (1.32-1.35) and Istio 1.30.3 (1.32-1.36) support: use a node image of 1.32-1.35',
+  ]);
+});

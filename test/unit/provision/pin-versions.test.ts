@@ -45,6 +45,7 @@ istio:
     kubernetes: ['1.32', '1.36']
 calico:
   v3.32.1:
+    kubernetes: ['1.34', '1.36']
     manifests:
       operator-crds: { url: ${base}/calico/operator-crds.yaml }
       tigera-operator: { url: ${base}/calico/tigera-operator.yaml, sha256: ${'c'.repeat(64)} }

@@ -45,6 +45,7 @@ function versionsFor(base: string): Versions {
     istio: { '1.30.3': { kubernetes: ['1.32', '1.36'], istioctl: { sha256: {} } } },
     calico: {
       'v3.32.1': {
+        kubernetes: ['1.34', '1.36'],
         manifests: {
           'operator-crds': { url: `${base}/operator-crds.yaml` },
           'tigera-operator': { url: `${base}/tigera-operator.yaml` },

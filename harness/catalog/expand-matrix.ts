@@ -1,31 +1,15 @@
 // Expands clusters/matrix.yaml into the list of stacks of the nightly run: the named stacks, plus one
-// stack per combination of each axis's versions. When an Istio release does not support the
-// stack's Kubernetes version, the newest pinned node image it supports is used instead
-// (istio.io/latest/docs/releases/supported-releases/#support-status-of-istio-releases).
+// stack per combination of each axis's versions. Each cell runs on a Kubernetes version both its
+// Calico and its Istio release support: the base stack's when it is in both ranges, else the newest
+// pinned node image in both (harness/model/kubernetes-range.ts); a cell with none is a problem.
 import type { Matrix } from '../model/matrix.ts';
 import type { Stack } from '../model/stack.ts';
 import type { Versions } from '../model/versions.ts';
+import { kubernetesFor, noKubernetesMessage } from '../model/kubernetes-range.ts';
 
 export interface ExpandedMatrix {
   stacks: Stack[];
   problems: { message: string; axis?: number }[];
-}
-
-function minor(version: string): number {
-  const match = /^v?1\.(\d+)/.exec(version);
-  return match ? Number(match[1]) : Number.NaN;
-}
-
-/** The Kubernetes version to run an Istio release on: the stack's, or the newest pinned one in range. */
-export function kubernetesFor(stack: Stack, versions: Versions): string | undefined {
-  const istio = stack.mesh.istio === undefined ? undefined : versions.istio[stack.mesh.istio];
-  if (!istio) return stack.kubernetes;
-  const [low, high] = istio.kubernetes.map(minor) as [number, number];
-  const inRange = (version: string): boolean => minor(version) >= low && minor(version) <= high;
-  if (inRange(stack.kubernetes)) return stack.kubernetes;
-  return Object.keys(versions.nodeImages)
-    .filter(inRange)
-    .sort((a, b) => minor(b) - minor(a) || b.localeCompare(a, undefined, { numeric: true }))[0];
 }
 
 export function expandMatrix(
@@ -76,7 +60,7 @@ export function expandMatrix(
         if (kubernetes === undefined) {
           problems.push({
             axis: index,
-            message: `no pinned node image in versions.yaml suits Istio ${istio ?? '?'}: add one in its supported Kubernetes range`,
+            message: `cell ${candidate.id}: ${noKubernetesMessage(candidate, versions)}`,
           });
           continue;
         }
