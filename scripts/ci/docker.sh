@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Brings up what the container tier needs on a fresh Debian bookworm machine (root), idempotently:
+#  0. a blackhole route for the test ranges 198.18.0.0/15, so a probe to an unassigned test address
+#     dies on this machine instead of following the default route out;
 #  1. a Docker engine: if none answers `docker info`, starts `dockerd` in the background with its
 #     bridge and address pools inside 198.19.0.0/16 (never in ranges the host may route elsewhere;
 #     flags: docs.docker.com/reference/cli/dockerd/ `--bip`, `--default-address-pool base=,size=`),
@@ -168,5 +170,22 @@ ensure_base_image() {
   esac
 }
 
+# Test traffic must never leave the machine. The test ranges 198.18.0.0/15 hold the lab's namespaces
+# (198.18/16) and Docker's networks (198.19/16); an address there that nothing owns would otherwise
+# follow the host's default route off the machine. A blackhole route for the whole /15 drops such a
+# packet locally, while the more specific routes (each Docker network's connected /24, the lab's
+# links inside their own namespaces) still win by longest-prefix match
+# (ip-route(8): type blackhole, "these destinations are unreachable. Packets are discarded silently").
+blackhole_test_ranges() {
+  local range='198.18.0.0/15'
+  if ip route show type blackhole "$range" 2>/dev/null | grep -q .; then
+    say "blackhole route for $range already present"
+    return
+  fi
+  ip route add blackhole "$range" || die "could not add a blackhole route for $range (needs root and iproute2)"
+  say "blackhole route for $range added: probes to unassigned test addresses die on this machine"
+}
+
+blackhole_test_ranges
 start_engine
 ensure_base_image
