@@ -2,6 +2,7 @@
 // commands/index.ts. Commands get their side effects (output streams, environment, cwd, a signal)
 // as parameters so the CLI is tested in-process.
 import type { Writable } from 'node:stream';
+import type { LeftBehind } from '../run/left-behind.ts';
 
 export interface CommandIo {
   stdout: Writable;
@@ -12,6 +13,8 @@ export interface CommandIo {
   signal: AbortSignal;
   /** Whether stdout is a terminal (progress redraws) or a log (plain lines). */
   isTTY: boolean;
+  /** What long-running commands have made and not yet removed; printed if the user abandons cleanup. */
+  leftBehind?: LeftBehind;
 }
 
 /** Exit codes: 0 everything judged passed, 1 a check (or validation) failed, 2 the run itself broke. */

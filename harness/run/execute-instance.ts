@@ -17,6 +17,7 @@ import type { ClusterHandle, ExternalTargets } from './environment.ts';
 import type { Counts } from './events.ts';
 import { emptyCounts } from './events.ts';
 import type { FlowAttempt, FlowResult, RawObservation } from './flow.ts';
+import type { LeftBehind } from './left-behind.ts';
 import type { Progress } from './progress.ts';
 import type { Resolved } from './resolve-destination.ts';
 import { resolveDestination } from './resolve-destination.ts';
@@ -45,6 +46,12 @@ export interface InstanceContext {
   options: InstanceOptions;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => Date;
+  /**
+   * The run deletes its whole cluster when it stops (it created it and does not keep it): after an
+   * abort, deleting each instance's namespaces first (up to minutes each) only delays that.
+   */
+  clusterDeletedOnAbort?: boolean;
+  leftBehind?: LeftBehind;
 }
 
 function rejected(outcomes: readonly ApplyOutcome[]): ApplyOutcome[] {
@@ -87,6 +94,14 @@ export async function executeInstance(
   const { cluster } = context.handle;
   const started = Date.now();
   context.progress.emit({ kind: 'instance-start', name: instance.name, probes: instance.probes.length });
+  const selector = `${labels.instance}=${instance.id}`;
+  // On a cluster that outlives the run, an abandoned instance leaves its namespaces and its Calico
+  // global policies (the only objects it makes outside them; kubernetes-cluster.ts deleteByLabel).
+  if (!context.clusterDeletedOnAbort)
+    context.leftBehind?.add(`instance ${instance.id}`, {
+      what: `namespaces and global policies of ${instance.name}`,
+      remove: `kubectl --kubeconfig ${context.handle.kubeconfigPath} delete namespaces,globalnetworkpolicies.projectcalico.org -l ${selector}`,
+    });
   try {
     const results = await runInstance(instance, context, signal);
     context.progress.emit({
@@ -108,9 +123,11 @@ export async function executeInstance(
     throw error;
   } finally {
     // A slow or failed cleanup must not replace the instance's real result: it is a warning.
-    if (!context.options.keepNamespaces)
+    const clusterGoing = signal.aborted && context.clusterDeletedOnAbort === true;
+    if (!context.options.keepNamespaces && !clusterGoing)
       await cluster
-        .deleteByLabel(`${labels.instance}=${instance.id}`, cleanupSignal)
+        .deleteByLabel(selector, cleanupSignal)
+        .then(() => context.leftBehind?.done(`instance ${instance.id}`))
         .catch((error: unknown) => {
           const message = error instanceof GauntletError ? error.oneLine() : (error as Error).message;
           context.progress.emit({

@@ -10,6 +10,7 @@ import type { ClusterHandle, ExternalTargets, RunEnvironment, VersionsSeen } fro
 import type { Classify, InstanceOptions } from './execute-instance.ts';
 import { executeInstance } from './execute-instance.ts';
 import type { FlowResult } from './flow.ts';
+import type { LeftBehind } from './left-behind.ts';
 import { mapPool } from './pool.ts';
 import type { Progress } from './progress.ts';
 import type { Task } from './tasks.ts';
@@ -29,6 +30,8 @@ export interface RunDependencies {
   progress: Progress;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => Date;
+  /** Told what the run makes and removes, so an abandoned run can say what it left (second Ctrl-C). */
+  leftBehind?: LeftBehind;
 }
 
 export interface RunOutcome {
@@ -79,6 +82,11 @@ export async function runStack(
         ? `attach to kind cluster ${options.reuseCluster}`
         : `create kind cluster ${plan.clusterName}`,
       async setup(context, signal) {
+        if (!options.reuseCluster)
+          dependencies.leftBehind?.add('cluster', {
+            what: `kind cluster ${plan.clusterName}`,
+            remove: `kind delete cluster --name ${plan.clusterName}`,
+          });
         context.handle = await environment.createCluster(
           plan,
           options.reuseCluster ? { reuse: options.reuseCluster } : {},
@@ -89,8 +97,10 @@ export async function runStack(
       ...(options.reuseCluster
         ? {}
         : {
-            teardown: (_context: RunState, cleanupSignal: AbortSignal) =>
-              environment.deleteCluster(plan.clusterName, cleanupSignal),
+            teardown: async (_context: RunState, cleanupSignal: AbortSignal) => {
+              await environment.deleteCluster(plan.clusterName, cleanupSignal);
+              dependencies.leftBehind?.done('cluster');
+            },
           }),
     },
   ];
@@ -114,9 +124,17 @@ export async function runStack(
     tasks.push({
       title: `start ${plan.needs.externals.join(' and ')} outside the cluster`,
       async setup(context, signal) {
+        const cluster = handleOf().name;
+        dependencies.leftBehind?.add('externals', {
+          what: `containers outside the cluster (${plan.needs.externals.join(', ')})`,
+          remove: `docker rm -f $(docker ps -aq --filter label=gauntlet.run=${cluster})`,
+        });
         context.externals = await environment.startExternals(handleOf(), plan.needs.externals, signal);
       },
-      teardown: async (context, cleanupSignal) => context.externals?.stop(cleanupSignal),
+      teardown: async (context, cleanupSignal) => {
+        await context.externals?.stop(cleanupSignal);
+        dependencies.leftBehind?.done('externals');
+      },
     });
   tasks.push({
     title: `run ${plan.instances.length} scenario variants`,
@@ -150,6 +168,8 @@ export async function runStack(
               options,
               sleep: dependencies.sleep,
               now: dependencies.now,
+              clusterDeletedOnAbort: !options.reuseCluster && !options.keepCluster,
+              ...(dependencies.leftBehind ? { leftBehind: dependencies.leftBehind } : {}),
             },
             signal,
             signals.cleanupSignal,

@@ -16,6 +16,7 @@ import type { RunEvent } from '../../harness/run/events.ts';
 import type { Classify } from '../../harness/run/execute-instance.ts';
 import type { RunOptions, RunOutcome } from '../../harness/run/run-stack.ts';
 import { runStack } from '../../harness/run/run-stack.ts';
+import type { LeftBehind } from '../../harness/run/left-behind.ts';
 
 export interface FakeBehaviour {
   /** Deployments (by name) whose pods Pod Security Admission refuses. */
@@ -112,6 +113,8 @@ export class FakeWorld {
     nodeAddresses: async () => [{ name: 'node-1', address: '172.18.0.2' }],
     exec: async (): Promise<ExecResult> => ({ exitCode: 0, stderr: '' }),
     deleteByLabel: async (selector) => {
+      if (this.behaviour.failSteps?.has('delete namespaces'))
+        throw new Error('delete namespaces failed on purpose');
       this.deletedLabels.push(selector);
       const instance = selector.split('=')[1] ?? '';
       this.live.delete(instance);
@@ -153,6 +156,8 @@ export class FakeWorld {
     },
     deleteCluster: async (_name) => {
       this.log.push('delete cluster');
+      if (this.behaviour.failSteps?.has('delete cluster'))
+        throw new Error('delete cluster failed on purpose');
     },
     installCalico: (_handle, _plan, signal) => this.step('install calico', signal),
     installIstio: (_handle, _plan, signal) => this.step('install istio', signal),
@@ -220,6 +225,7 @@ export function runOnFakeWorld(
     emit?: (event: RunEvent) => void;
     sleep?: (ms: number) => Promise<void>;
     signal?: AbortSignal;
+    leftBehind?: LeftBehind;
   } = {},
 ): Promise<RunOutcome> {
   return runStack(
@@ -231,6 +237,7 @@ export function runOnFakeWorld(
       progress: { emit: hooks.emit ?? (() => undefined) },
       sleep: hooks.sleep ?? (async () => undefined),
       now: () => new Date(),
+      ...(hooks.leftBehind ? { leftBehind: hooks.leftBehind } : {}),
     },
     {
       parallel: 2,

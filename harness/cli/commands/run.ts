@@ -106,6 +106,7 @@ export const runCommand: Command = {
         progress,
         sleep: abortableSleep,
         now: () => new Date(),
+        ...(io.leftBehind ? { leftBehind: io.leftBehind } : {}),
       },
       {
         parallel,

@@ -200,3 +200,23 @@ test('instances run in parallel up to --parallel', async (t) => {
   const serial = await run({ batchDelayMs: 5 }, { parallel: 1 });
   t.is(serial.world.peakConcurrentInstances, 1);
 });
+
+test('Ctrl-C during the probes: the cluster goes at once, no instance namespaces are deleted one by one first', async (t) => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 60);
+  const { world, outcome } = await run({ batchDelayMs: 5000 }, {}, controller);
+  t.true(outcome.aborted);
+  t.true(world.log.includes('delete cluster'));
+  t.deepEqual(world.deletedLabels, [], 'namespace deletion skipped: the cluster deletion removes them');
+});
+
+test("Ctrl-C on a reused or kept cluster still deletes each instance's namespaces", async (t) => {
+  for (const overrides of [{ reuseCluster: 'gauntlet-old' }, { keepCluster: true }]) {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 60);
+    const { world, outcome } = await run({ batchDelayMs: 5000 }, overrides, controller);
+    t.true(outcome.aborted);
+    t.false(world.log.includes('delete cluster'));
+    t.true(world.deletedLabels.length > 0, JSON.stringify(overrides));
+  }
+});
