@@ -1,6 +1,9 @@
 // Evidence for every failed or inconclusive check, saved beside the results so a reader can see
 // which rule dropped or passed the flow: the logs of the pods involved, the events of their
-// namespaces, the proxy configuration of each pod, and (once per run) the nodes' rules and counters.
+// namespaces, the proxy configuration of each pod, what the run saw of pods that never became ready
+// (status, events: CrashLoopBackOff, ImagePullBackOff, an admission refusal), and the nodes' rules
+// with their counters, read once per failed instance, right after its probes, while the counters
+// still speak of its flows.
 // Collection never fails a run: what could not be collected is written down instead.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -11,10 +14,13 @@ export interface DiagnosticsTarget {
   instance: string; // folder name: <scenario>/<variant>
   namespaces: string[];
   pods: PodInfo[];
+  /** Workloads the run saw but never probed from: why (the readiness wait's last word on them). */
+  workloadStates?: { namespace: string; deployment: string; state: string }[];
 }
 
 export class DiagnosticsCollector {
-  private nodesDone?: Promise<string[]>;
+  private readonly nodesDone = new Map<string, Promise<string[]>>();
+  private readonly statesDone = new Map<string, Promise<string[]>>();
   private readonly podsDone = new Map<string, Promise<string[]>>();
   private readonly namespacesDone = new Map<string, Promise<string[]>>();
 
@@ -38,17 +44,37 @@ export class DiagnosticsCollector {
     }
   }
 
-  /** Node rules once per run; pods and namespaces once each, however many flows share them. */
+  /** Node rules once per instance; pods, namespaces and workload states once each, however many flows share them. */
   async collect(target: DiagnosticsTarget, signal: AbortSignal): Promise<string[]> {
     const { cluster } = this.handle;
     const dir = join(this.root, 'diagnostics');
-    this.nodesDone ??= this.environment
-      .collectNodeDiagnostics(this.handle, join(dir, 'nodes'), signal)
-      .then((files) => files.map((file) => relative(this.root, file)))
-      .catch((error: unknown) => [
-        this.write(join(dir, 'nodes', 'collect.error'), `${(error as Error).message}\n`),
-      ]);
-    const files: Promise<string[]>[] = [this.nodesDone];
+    if (!this.nodesDone.has(target.instance)) {
+      const nodesDir = join(dir, target.instance, 'nodes');
+      this.nodesDone.set(
+        target.instance,
+        this.environment
+          .collectNodeDiagnostics(this.handle, nodesDir, signal)
+          .then((files) => files.map((file) => relative(this.root, file)))
+          .catch((error: unknown) => [
+            this.write(join(nodesDir, 'collect.error'), `${(error as Error).message}\n`),
+          ]),
+      );
+    }
+    const files: Promise<string[]>[] = [this.nodesDone.get(target.instance) as Promise<string[]>];
+    for (const workload of target.workloadStates ?? []) {
+      const key = `${workload.namespace}/${workload.deployment}`;
+      if (!this.statesDone.has(key))
+        this.statesDone.set(
+          key,
+          Promise.resolve([
+            this.write(
+              join(dir, target.instance, workload.namespace, `${workload.deployment}.status.txt`),
+              `${workload.state}\n`,
+            ),
+          ]),
+        );
+      files.push(this.statesDone.get(key) as Promise<string[]>);
+    }
     for (const namespace of target.namespaces) {
       if (!this.namespacesDone.has(namespace))
         this.namespacesDone.set(

@@ -437,7 +437,18 @@ async function attachDiagnostics(
   const failing = results.filter((result) => result.outcome !== 'pass' && result.outcome !== 'observed');
   for (const result of failing) {
     const pods: PodInfo[] = [];
+    const workloadStates: { namespace: string; deployment: string; state: string }[] = [];
     if (result.sourcePod) pods.push(result.sourcePod);
+    else if (!isOutsideClient(result.planned.source)) {
+      // Decided without a probe: the source never became ready or was refused; say why.
+      const { namespace, deployment } = result.planned.source;
+      const state = readiness.get(sourceKey(result.planned.source));
+      if (state?.state === 'not-ready') {
+        if (state.pod) pods.push(state.pod);
+        workloadStates.push({ namespace, deployment, state: `not ready: ${state.lastSeen}` });
+      } else if (state?.state === 'denied-at-admission')
+        workloadStates.push({ namespace, deployment, state: `denied at admission: ${state.message}` });
+    }
     const destination = result.planned.destination;
     if (destination.kind === 'service' || destination.kind === 'pod') {
       const state = readiness.get(`${destination.namespace}/${destination.workload}`);
@@ -446,7 +457,7 @@ async function attachDiagnostics(
       if (pod) pods.push(pod);
     }
     result.diagnostics = await context.diagnostics.collect(
-      { instance: instance.name, namespaces: [...instance.namespaces.values()], pods },
+      { instance: instance.name, namespaces: [...instance.namespaces.values()], pods, workloadStates },
       signal,
     );
   }

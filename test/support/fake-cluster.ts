@@ -1,5 +1,7 @@
 // A fake cluster and environment for orchestration tests: they record every call in one log, can
 // be told to refuse, deny, stall or fail, and answer probes through a scripted network.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type {
   ApplyOutcome,
   Cluster,
@@ -178,9 +180,13 @@ export class FakeWorld {
         },
       };
     },
-    collectNodeDiagnostics: async () => {
+    collectNodeDiagnostics: async (_handle, dir) => {
+      // As the real one does: the rules of each node, written under `dir`.
       this.log.push('node diagnostics');
-      return [];
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, 'node-1.rules.txt');
+      writeFileSync(file, '-A FORWARD -j cali-FORWARD\n');
+      return [file];
     },
     collectProxyDiagnostics: async () => [],
     versions: async () => ({ kind: 'v0.32.0', calico: 'v3.32.1', istio: '1.30.3' }),

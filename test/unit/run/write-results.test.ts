@@ -32,7 +32,7 @@ async function runAndWrite(t: ExecutionContext, behaviour: FakeBehaviour, env: N
   const outcome = await runOnFakeWorld(plan, world, classify, { resultsDir: dir, inconclusiveRetries: 1 });
   const { file, counts } = writeRunResults(plan, outcome, dir, { env });
   const results = parseResults(readFileSync(file, 'utf8'), file);
-  return { results, counts, outcome };
+  return { results, counts, outcome, dir };
 }
 
 // The network of udp-escape as the scenario expects it: UDP out only while the variant is open.
@@ -116,4 +116,28 @@ test('inconclusive flows make the run exit 2, not 0', async (t) => {
   });
   t.is(counts.inconclusive, 2);
   t.is(runExitCode(outcome, counts), 2);
+});
+
+test('a flow decided without a probe says why in its diagnostics; node rules are read per failed instance', async (t) => {
+  // The attacker is refused at admission while the scenario expects its flows: they fail without a probe.
+  const { results, dir } = await runAndWrite(t, {
+    network: expectedNetwork,
+    deniedDeployments: new Set(['attacker']),
+  });
+  const open = results.checks.find((check) => check.testId === 'calico-ambient/udp-escape/open/udp-out');
+  t.is(open?.outcome, 'inconclusive', 'this test classifies an admission denial as inconclusive');
+  const status = open?.diagnostics.find((file) => file.endsWith('attacker.status.txt'));
+  t.truthy(status, JSON.stringify(open?.diagnostics));
+  t.regex(readFileSync(join(dir, status ?? ''), 'utf8'), /^denied at admission: /);
+  const nodeFiles = results.checks.flatMap((check) =>
+    check.diagnostics.filter((file) => file.includes('/nodes/')),
+  );
+  t.true(
+    nodeFiles.some((file) => file.startsWith('diagnostics/udp-escape/open/nodes/')),
+    JSON.stringify(nodeFiles),
+  );
+  t.true(
+    nodeFiles.some((file) => file.startsWith('diagnostics/udp-escape/locked/nodes/')),
+    JSON.stringify(nodeFiles),
+  );
 });
