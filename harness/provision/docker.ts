@@ -22,11 +22,26 @@ export interface RunOptions {
   name?: string;
   network?: string;
   labels?: Labels;
+  /** Replaces the image's ENTRYPOINT (and with it the image's CMD): `--entrypoint`. */
+  entrypoint?: string;
+  /** `uid`, `uid:gid` (or names the image knows): `--user`. */
+  user?: string;
   privileged?: boolean;
   capAdd?: readonly string[];
   capDrop?: readonly string[];
   securityOpt?: readonly string[];
+  /** A read-only root filesystem: `--read-only`. */
+  readOnly?: boolean;
+  /** The memory limit in bytes: `--memory`. */
+  memoryBytes?: number;
+  /** Relative CPU weight (cgroup cpu.shares): `--cpu-shares`. */
+  cpuShares?: number;
+  /** A CPU ceiling in cores (CFS quota over a 100 ms period): `--cpus`. */
+  cpus?: number;
+  /** When the engine restarts the container: `--restart`. */
+  restart?: 'no' | 'always' | 'on-failure';
   env?: Readonly<Record<string, string>>;
+  /** After the image: the image's CMD replaced (the arguments of the entrypoint). */
   command?: readonly string[];
 }
 
@@ -40,7 +55,15 @@ export interface ExecOptions {
 const ContainerInspect = z.object({
   Id: z.string(),
   Name: z.string(),
-  State: z.object({ Running: z.boolean(), Status: z.string() }),
+  State: z.object({
+    Running: z.boolean(),
+    Status: z.string(),
+    Pid: z.number().int(),
+    ExitCode: z.number().int(),
+    OOMKilled: z.boolean(),
+    StartedAt: z.string(),
+  }),
+  RestartCount: z.number().int(),
   Config: z.object({ Image: z.string(), Labels: z.record(z.string(), z.string()).nullable() }),
   NetworkSettings: z.object({
     Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullable(),
@@ -52,6 +75,15 @@ export interface ContainerInfo {
   name: string;
   running: boolean;
   status: string;
+  /** The main process on the host (0 when not running): a new one means the container restarted. */
+  pid: number;
+  /** The last exit code (0 while it never exited). */
+  exitCode: number;
+  /** The kernel's OOM killer ended the last run. */
+  oomKilled: boolean;
+  startedAt: string;
+  /** How often the engine restarted it (its restart policy). */
+  restartCount: number;
   image: string;
   labels: Record<string, string>;
   /** Address of the container on each network it is attached to. */
@@ -121,6 +153,11 @@ export function parseContainerInspect(stdout: string, container: string): Contai
     name: raw.Name.replace(/^\//, ''),
     running: raw.State.Running,
     status: raw.State.Status,
+    pid: raw.State.Pid,
+    exitCode: raw.State.ExitCode,
+    oomKilled: raw.State.OOMKilled,
+    startedAt: raw.State.StartedAt,
+    restartCount: raw.RestartCount,
     image: raw.Config.Image,
     labels: raw.Config.Labels ?? {},
     addresses: Object.fromEntries(
@@ -142,6 +179,34 @@ export function parseContainerInspect(stdout: string, container: string): Contai
  */
 export function buildEnvironment(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...environment, BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
+}
+
+const optional = (flag: string, value: string | number | undefined): string[] =>
+  value === undefined ? [] : [flag, String(value)];
+
+/** The arguments of `docker run --detach` for `options`, in a fixed order. */
+export function runArguments(options: RunOptions): string[] {
+  return [
+    'run',
+    '--detach',
+    ...optional('--name', options.name),
+    ...optional('--network', options.network),
+    ...flagPairs('--label', options.labels),
+    ...optional('--entrypoint', options.entrypoint),
+    ...optional('--user', options.user),
+    ...(options.privileged ? ['--privileged'] : []),
+    ...(options.capAdd ?? []).flatMap((capability) => ['--cap-add', capability]),
+    ...(options.capDrop ?? []).flatMap((capability) => ['--cap-drop', capability]),
+    ...(options.securityOpt ?? []).flatMap((option) => ['--security-opt', option]),
+    ...(options.readOnly ? ['--read-only'] : []),
+    ...optional('--memory', options.memoryBytes),
+    ...optional('--cpu-shares', options.cpuShares),
+    ...optional('--cpus', options.cpus),
+    ...optional('--restart', options.restart),
+    ...flagPairs('--env', options.env),
+    options.image,
+    ...(options.command ?? []),
+  ];
 }
 
 /** The real adapter: every call is one `docker` CLI invocation through `shell`. */
@@ -240,21 +305,11 @@ export function dockerCli(
     },
 
     async run(options, signal) {
-      const args = [
-        'run',
-        '--detach',
-        ...(options.name ? ['--name', options.name] : []),
-        ...(options.network ? ['--network', options.network] : []),
-        ...flagPairs('--label', options.labels),
-        ...(options.privileged ? ['--privileged'] : []),
-        ...(options.capAdd ?? []).flatMap((capability) => ['--cap-add', capability]),
-        ...(options.capDrop ?? []).flatMap((capability) => ['--cap-drop', capability]),
-        ...(options.securityOpt ?? []).flatMap((option) => ['--security-opt', option]),
-        ...flagPairs('--env', options.env),
-        options.image,
-        ...(options.command ?? []),
-      ];
-      const result = await checked(args, `starting a container from ${options.image}`, withSignal(signal));
+      const result = await checked(
+        runArguments(options),
+        `starting a container from ${options.image}`,
+        withSignal(signal),
+      );
       return result.stdout.trim();
     },
 

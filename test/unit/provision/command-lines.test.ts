@@ -19,7 +19,7 @@ import {
   kindLoadImageArgs,
   parseNodeNames,
 } from '../../../harness/provision/kind.ts';
-import { dockerCli } from '../../../harness/provision/docker.ts';
+import { dockerCli, parseContainerInspect, runArguments } from '../../../harness/provision/docker.ts';
 import type { Shell } from '../../../harness/shell.ts';
 
 test('kind create reads the config from stdin and writes a kubeconfig of its own, without --wait', (t) => {
@@ -259,5 +259,96 @@ test('docker build runs without BuildKit default attestations, keeping the calle
     PATH: '/usr/bin',
     DOCKER_HOST: 'unix:///run/d.sock',
     BUILDX_NO_DEFAULT_ATTESTATIONS: '1',
+  });
+});
+
+test('docker run: every option as its flag, in a fixed order, the image then its arguments last', (t) => {
+  t.deepEqual(runArguments({ image: 'i' }), ['run', '--detach', 'i']);
+  t.deepEqual(
+    runArguments({
+      image: 'gauntlet-probe:1',
+      name: 'pod',
+      network: 'net',
+      labels: { a: '1' },
+      entrypoint: 'node',
+      user: '1000:1000',
+      privileged: true,
+      capAdd: ['NET_RAW'],
+      capDrop: ['ALL'],
+      securityOpt: ['no-new-privileges'],
+      readOnly: true,
+      memoryBytes: 268435456,
+      cpuShares: 10,
+      cpus: 1.5,
+      restart: 'always',
+      env: { X: 'y' },
+      command: ['/opt/gauntlet/agent.mjs', 'serve'],
+    }),
+    [
+      'run',
+      '--detach',
+      '--name',
+      'pod',
+      '--network',
+      'net',
+      '--label',
+      'a=1',
+      '--entrypoint',
+      'node',
+      '--user',
+      '1000:1000',
+      '--privileged',
+      '--cap-add',
+      'NET_RAW',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--read-only',
+      '--memory',
+      '268435456',
+      '--cpu-shares',
+      '10',
+      '--cpus',
+      '1.5',
+      '--restart',
+      'always',
+      '--env',
+      'X=y',
+      'gauntlet-probe:1',
+      '/opt/gauntlet/agent.mjs',
+      'serve',
+    ],
+  );
+});
+
+test('docker inspect: the state that tells a restarted, exited or OOM-killed container', (t) => {
+  const inspected = [
+    {
+      Id: 'abc',
+      Name: '/pod',
+      State: {
+        Running: true,
+        Status: 'running',
+        Pid: 4242,
+        ExitCode: 137,
+        OOMKilled: true,
+        StartedAt: '2026-01-01T00:00:01Z',
+      },
+      RestartCount: 2,
+      Config: { Image: 'gauntlet-probe:1', Labels: null },
+      NetworkSettings: { Networks: { net: { IPAddress: '198.19.1.2' } } },
+    },
+  ];
+  t.like(parseContainerInspect(JSON.stringify(inspected), 'pod'), {
+    name: 'pod',
+    running: true,
+    pid: 4242,
+    exitCode: 137,
+    oomKilled: true,
+    startedAt: '2026-01-01T00:00:01Z',
+    restartCount: 2,
+    labels: {},
+    addresses: { net: '198.19.1.2' },
   });
 });
