@@ -3,11 +3,19 @@
 // reaches the relay's echoes, tunnels TCP through its UDP relay, and runs a real query against the
 // database. `stop()` alone must leave no container behind.
 import test from 'ava';
-import { REAPER_IMAGE } from 'testcontainers/build/reaper/reaper.js';
 import { relayPorts } from '../../harness/model/builtin.ts';
 import { postgresAccess, startExternalTargets } from '../../harness/provision/external-targets.ts';
 import type { StartedExternalTargets } from '../../harness/provision/external-targets.ts';
-import { docker, leftovers, probe, probeImage, sweep, testLabels } from './support/docker-fixtures.ts';
+import {
+  docker,
+  leftovers,
+  probe,
+  probeImage,
+  startRenderedRole,
+  sweep,
+  testLabels,
+  withoutUnreachableRyuk,
+} from './support/docker-fixtures.ts';
 import { agentPath } from '../../harness/plan/render-workloads.ts';
 import { containerAgentHost, parseObservationLine } from '../../harness/probe/agent-exec.ts';
 
@@ -29,11 +37,7 @@ function postgresQuery(id: string, host: string) {
   };
 }
 
-test.before(async () => {
-  // Tests talk to nothing but their own containers: no registry pulls. Without Ryuk's image here,
-  // tell testcontainers not to start it (node.testcontainers.org/configuration).
-  if (!(await docker.imageExists(REAPER_IMAGE))) process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
-});
+test.before(withoutUnreachableRyuk);
 test.after.always(async () => {
   await targets?.stop(new AbortController().signal).catch(() => undefined);
   await sweep(selector);
@@ -74,10 +78,9 @@ test.serial(
 test.serial(
   'an attacker on the network reaches the relay and runs a query against PostgreSQL, directly and through the UDP tunnel',
   async (t) => {
-    const image = await probeImage();
     const relay = targets?.addresses.relay ?? '';
     const postgres = targets?.addresses.postgres ?? '';
-    const attacker = await docker.run({ image: image.ref, network, labels, command: ['sleep', '300'] });
+    const attacker = await startRenderedRole('attacker', { network, labels });
     t.teardown(() => docker.remove([attacker]));
     const attackerAddress = (await docker.inspect(attacker)).addresses[network];
     const observations = await probe(t, attacker, [

@@ -1,5 +1,6 @@
 // Node diagnostics through `docker exec`, against a privileged container standing in for a kind
-// node (kind nodes are privileged containers too). The probe image has iptables and iproute2 but
+// node (kind nodes are privileged containers too). It stands for a node, not a pod: a kind node runs
+// systemd, which the probe image has not, so `sleep` keeps the stand-in up. The probe image has iptables and iproute2 but
 // no nft, ipset or conntrack: those failures must be written down, not abort the collection.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';

@@ -1,7 +1,15 @@
 // The probe image builds with the real engine and works in its roles: a target serving TCP, HTTP
 // and UDP echo, and an attacker whose agent probes it across a Docker network through `docker exec`.
 import test from 'ava';
-import { docker, leftovers, probe, probeImage, sweep, testLabels } from './support/docker-fixtures.ts';
+import {
+  docker,
+  leftovers,
+  probe,
+  probeImage,
+  startRenderedRole,
+  sweep,
+  testLabels,
+} from './support/docker-fixtures.ts';
 
 const { labels, selector } = testLabels('probe-image');
 test.after.always(async () => sweep(selector));
@@ -18,7 +26,8 @@ test.serial(
     // (apt lists, recommends, a build context that swept in the project).
     t.true(image.sizeBytes > 50e6 && image.sizeBytes < 300e6, `size ${image.sizeBytes}`);
 
-    const container = await docker.run({ image: image.ref, labels, command: ['sleep', '300'] });
+    // The image's own default command (the target role): no securityContext, so the image's user.
+    const container = await docker.run({ image: image.ref, labels });
     const tools = await docker.exec(container, [
       'sh',
       '-c',
@@ -43,7 +52,7 @@ test.serial(
     const network = `gauntlet-test-${selector.split('=')[1]}`;
     await docker.createNetwork(network, { labels });
     const target = await docker.run({ image: image.ref, network, labels }); // default CMD: serve 8080/8081/5353
-    const attacker = await docker.run({ image: image.ref, network, labels, command: ['sleep', '300'] });
+    const attacker = await startRenderedRole('attacker', { network, labels });
     const targetAddress = (await docker.inspect(target)).addresses[network] ?? '';
     const attackerAddress = (await docker.inspect(attacker)).addresses[network] ?? '';
     t.regex(targetAddress, /^198\.19\./, 'CI docker pools live in 198.19.0.0/16');

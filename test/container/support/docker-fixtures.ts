@@ -5,11 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { REAPER_IMAGE } from 'testcontainers/build/reaper/reaper.js';
 import { dockerCli } from '../../../harness/provision/docker.ts';
-import type { Docker } from '../../../harness/provision/docker.ts';
+import type { Docker, Labels } from '../../../harness/provision/docker.ts';
 import { buildProbeImage, projectRoot } from '../../../harness/provision/probe-image.ts';
 import type { BuiltImage } from '../../../harness/provision/probe-image.ts';
 import { processShell } from '../../../harness/shell.ts';
+import type { ImageFacts } from './rendered-pod.ts';
+import { renderedCommand } from './rehearsal-plan.ts';
 
 export const docker: Docker = dockerCli(processShell());
 
@@ -32,8 +35,24 @@ export async function leftovers(selector: string): Promise<{ containers: string[
   };
 }
 
+/**
+ * Tests talk to nothing but their own containers, so no registry pulls: without Ryuk's image here,
+ * testcontainers is told not to start its reaper (node.testcontainers.org/configuration,
+ * TESTCONTAINERS_RYUK_DISABLED); the label sweep removes what the tests start.
+ */
+export async function withoutUnreachableRyuk(): Promise<void> {
+  if (!(await docker.imageExists(REAPER_IMAGE))) process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+}
+
 /** A test-only image tag, so the tier never overwrites the image a user's run would use. */
 export const testProbeImage = 'gauntlet-probe:container-tier';
+
+/**
+ * The probe image as pods of the container tier run it, in place of the plan's image ref
+ * (gauntlet-probe:<version>): the same images/probe Dockerfile with this checkout's agent. It sets no
+ * USER, so it runs as root (UID 0) unless a securityContext says otherwise.
+ */
+export const probeImageFacts: ImageFacts = { ref: testProbeImage, uid: 0 };
 
 let built: Promise<BuiltImage> | undefined;
 
@@ -44,6 +63,18 @@ export function probeImage(): Promise<BuiltImage> {
     return Promise.reject(new Error(`${agent} is missing: run \`npm run build\` before the container tier`));
   built ??= buildProbeImage(docker, { tag: testProbeImage, labels: { 'gauntlet.test': '1' } });
   return built;
+}
+
+/**
+ * A container standing for a pod of `role` (an attacker waiting for the run's exec): the probe image
+ * with the command and arguments the plan renders for that role, never a stand-in such as `sleep`.
+ */
+export async function startRenderedRole(
+  role: string,
+  where: { network: string; labels: Labels },
+): Promise<string> {
+  const image = await probeImage();
+  return docker.run({ image: image.ref, ...where, ...renderedCommand(role, probeImageFacts) });
 }
 
 /** Runs a batch through the agent in `container` and returns the observations by id. */
