@@ -10,6 +10,7 @@ export const errorCodes = [
   'GAUNTLET_LAB_UNAVAILABLE', // no root, no iptables: the lab cannot run here
   'GAUNTLET_TOOL_DOWNLOAD_FAILED',
   'GAUNTLET_TOOL_CHECKSUM_MISMATCH',
+  'GAUNTLET_UNPINNED_ARTIFACT', // a run would download something it cannot verify
   'GAUNTLET_KIND_CREATE_FAILED',
   'GAUNTLET_PROVISION_FAILED',
   'GAUNTLET_WAIT_TIMEOUT',

@@ -77,6 +77,11 @@ export const Run = z.object({
   /** Scenarios selected but not applicable to the stack (not failures, not missing). */
   skipped: z.array(z.object({ scenario: Name, reason: Name })).default([]),
   environment: Environment,
+  /**
+   * Artifacts the run downloaded with nothing to verify them against (no sha256 pinned, no published
+   * checksum), allowed only by --allow-unpinned-downloads: the evidence rests on them.
+   */
+  unverifiedDownloads: z.array(Name).default([]),
   /** Where the evidence came from; absent in files written before it was recorded (see provenanceOf). */
   provenance: Provenance.optional(),
 });

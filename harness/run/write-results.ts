@@ -135,7 +135,7 @@ export function writeRunResults(
   plan: Plan,
   outcome: RunOutcome,
   dir: string,
-  options: { env: NodeJS.ProcessEnv },
+  options: { env: NodeJS.ProcessEnv; unverifiedDownloads?: readonly string[] },
 ): { file: string; counts: Counts; results: Results } {
   const { stack } = plan;
   const missing: Missing[] = [];
@@ -181,6 +181,7 @@ export function writeRunResults(
         ...(options.env['GITHUB_SHA'] ? { gitCommit: options.env['GITHUB_SHA'] } : {}),
         ...(ciUrl(options.env) ? { ciUrl: ciUrl(options.env) } : {}),
       },
+      unverifiedDownloads: [...(options.unverifiedDownloads ?? [])],
       provenance: {
         kind: 'kind-cluster',
         stack: stack.id,

@@ -3,7 +3,10 @@
 // Exit 0: every judged check passed. 1: a check failed. 2: the run itself broke (or was interrupted).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { GauntletError } from '../../errors.ts';
 import { probeImageRef } from '../../model/probe-image-ref.ts';
+import { unverifiableFor } from '../../model/unpinned-artifacts.ts';
+import { detectPlatform } from '../../provision/platform.ts';
 import { newRunId } from '../../plan/naming.ts';
 import { planRun } from '../../plan/plan.ts';
 import { agentExecClient } from '../../probe/agent-exec.ts';
@@ -40,6 +43,10 @@ reports (junit.xml, summary.md, report.html, OSCAL), and deletes everything it m
   --settle SEC           wait after applying policies before probing (default 8)
   --json                 one JSON event per line instead of progress text (for CI)
   --cache-dir DIR        tool cache (default ~/.cache/gauntlet, or $GAUNTLET_CACHE_DIR)
+  --allow-unpinned-downloads
+                         go on when clusters/versions.yaml pins no sha256 for an artifact whose
+                         project publishes no checksum (Calico's manifests); the results say so.
+                         Without it such a run stops before it creates anything.
   --catalog DIR          catalog root (default: gauntlet's own)
 
 Exit: 0 every judged check passed, 1 a check failed, 2 the run broke or was interrupted.`;
@@ -62,6 +69,7 @@ export const runCommand: Command = {
       json: { type: 'boolean' },
       'cache-dir': { type: 'string' },
       catalog: { type: 'string' },
+      'allow-unpinned-downloads': { type: 'boolean' },
     });
     const catalog = requireCatalog(values.catalog, io);
     const stack = chooseStack(catalog, 'run', values.stack);
@@ -69,6 +77,14 @@ export const runCommand: Command = {
     const parallel = positiveInteger('run', 'parallel', values.parallel, 4);
     const readyTimeoutMs = positiveInteger('run', 'ready-timeout', values['ready-timeout'], 180) * 1000;
     const settleMs = values.settle === '0' ? 0 : positiveInteger('run', 'settle', values.settle, 8) * 1000;
+    // Before anything is created: a download nothing can verify is refused unless asked for.
+    const unverifiable = unverifiableFor(catalog.versions, stack, detectPlatform().id);
+    if (unverifiable.length > 0 && values['allow-unpinned-downloads'] !== true)
+      throw new GauntletError(
+        'GAUNTLET_UNPINNED_ARTIFACT',
+        `clusters/versions.yaml pins no sha256 for ${unverifiable.map((artifact) => artifact.what).join(', ')}, and nothing published verifies ${unverifiable.length === 1 ? 'it' : 'them'}`,
+        'run `gauntlet versions pin` and commit clusters/versions.yaml, or pass --allow-unpinned-downloads to run on them unverified (the results will say so)',
+      );
     const runId = newRunId();
     const plan = planRun(catalog, stack, {
       runId,
@@ -85,6 +101,11 @@ export const runCommand: Command = {
       instances: plan.instances.length,
       probes: plan.instances.reduce((total, instance) => total + instance.probes.length, 0),
     });
+    if (unverifiable.length > 0)
+      progress.emit({
+        kind: 'warning',
+        message: `--allow-unpinned-downloads: using ${unverifiable.map((artifact) => artifact.what).join(', ')} unverified (recorded in results.json)`,
+      });
     for (const skipped of plan.skipped)
       progress.emit({ kind: 'warning', message: `skipping ${skipped.scenario}: ${skipped.reason}` });
 
@@ -120,7 +141,10 @@ export const runCommand: Command = {
       },
       { signal: io.signal, cleanupSignal: cleanup.signal },
     );
-    const { counts, results } = writeRunResults(plan, outcome, resultsDir, { env: io.env });
+    const { counts, results } = writeRunResults(plan, outcome, resultsDir, {
+      env: io.env,
+      unverifiedDownloads: unverifiable.map((artifact) => artifact.what),
+    });
     // The reports of this run beside its results (junit.xml for CI, summary.md, report.html, OSCAL);
     // `gauntlet report` merges several runs and applies waivers. A report that fails to render is a
     // warning: the results are already safe on disk.

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GauntletError } from '../../errors.ts';
 import type { PlatformId } from '../../provision/platform.ts';
+import { missingPins } from '../../model/unpinned-artifacts.ts';
 import { allPlatforms, pinVersions } from '../../provision/pin-versions.ts';
 import { didYouMean } from '../../text/suggest.ts';
 import type { Command } from '../command.ts';
@@ -14,6 +15,7 @@ import { displayPath } from '../../text/display-path.ts';
 
 const usage = `Usage: gauntlet versions [show]            [--catalog DIR]
        gauntlet versions pin [--platform P]... [--catalog DIR] [--dry-run]
+       gauntlet versions pin --check [--platform P]... [--catalog DIR]
 
 show   prints every pinned tool, node image and manifest, and which sha256 values are missing.
 pin    downloads each artifact whose sha256 is missing, checks tools against their project's
@@ -21,7 +23,8 @@ pin    downloads each artifact whose sha256 is missing, checks tools against the
        Calico publishes no checksums for its manifests: their hash is recorded from the download.
 
   --platform P   only this platform (linux-amd64, linux-arm64, darwin-amd64, darwin-arm64); repeatable
-  --dry-run      print what would be pinned without writing the file`;
+  --dry-run      print what would be pinned without writing the file
+  --check        download nothing: list every sha256 and digest not yet pinned, exit 1 if any`;
 
 export const versionsCommand: Command = {
   name: 'versions',
@@ -35,6 +38,7 @@ export const versionsCommand: Command = {
         catalog: { type: 'string' },
         platform: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean' },
+        check: { type: 'boolean' },
       },
       { positionals: true },
     );
@@ -81,6 +85,19 @@ export const versionsCommand: Command = {
           'GAUNTLET_USAGE',
           `gauntlet versions pin: unknown platform "${platform}"${didYouMean(platform, allPlatforms)}`,
         );
+    if (values.check === true) {
+      const missing = missingPins(catalog.versions, platforms.length > 0 ? platforms : allPlatforms);
+      for (const artifact of missing)
+        io.stdout.write(
+          `${display}: ${artifact.pin}: not pinned (${artifact.what}${artifact.checksumPublished ? '; a published checksum verifies the download meanwhile' : '; nothing else verifies it'})\n`,
+        );
+      io.stdout.write(
+        missing.length === 0
+          ? `${display}: every sha256 and digest is pinned\n`
+          : `${plural(missing.length, 'pin')} missing: run \`gauntlet versions pin\` (needs internet) and commit ${display}\n`,
+      );
+      return missing.length === 0 ? 0 : 1;
+    }
     const result = await pinVersions(readFileSync(file, 'utf8'), {
       ...(platforms.length > 0 ? { platforms: platforms as PlatformId[] } : {}),
       signal: io.signal,
