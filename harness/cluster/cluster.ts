@@ -73,6 +73,12 @@ export interface Cluster {
     signal: AbortSignal,
   ): Promise<string>;
   events(namespace: string, signal: AbortSignal): Promise<string>;
+  /** A ConfigMap's data; undefined when there is no such ConfigMap. */
+  readConfigMap(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<Record<string, string> | undefined>;
   /** Kubernetes server version, for the results' environment. */
   serverVersion(signal: AbortSignal): Promise<string>;
 }

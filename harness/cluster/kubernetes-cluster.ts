@@ -306,6 +306,25 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
+  async readConfigMap(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<Record<string, string> | undefined> {
+    const { core } = this.clients(signal);
+    try {
+      const configMap = await retryTransient(
+        () => core.readNamespacedConfigMap({ name, namespace }),
+        signal,
+        this.retry,
+      );
+      return configMap.data ?? {};
+    } catch (error) {
+      if (!signal.aborted && isNotFound(error)) return undefined;
+      throw clusterApiError(`read ConfigMap ${namespace}/${name}`, error, signal);
+    }
+  }
+
   async serviceAddress(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined> {
     const ip = (await this.readService(namespace, name, signal))?.spec?.clusterIP;
     // A headless Service has clusterIP "None"

@@ -3,6 +3,7 @@
 // in its own namespaces), and tear down in reverse order whatever happened. Returns every flow's
 // result; a broken step is recorded as the run's error, never thrown past the caller.
 import { GauntletError } from '../errors.ts';
+import { labels } from '../plan/naming.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { AgentClient } from './agent-client.ts';
 import { DiagnosticsCollector } from './diagnostics.ts';
@@ -11,6 +12,7 @@ import type { Classify, InstanceOptions } from './execute-instance.ts';
 import { executeInstance } from './execute-instance.ts';
 import type { FlowResult } from './flow.ts';
 import type { LeftBehind } from './left-behind.ts';
+import { stackMismatch, stackRecordObject, stackRecordRef } from './stack-record.ts';
 import { mapPool } from './pool.ts';
 import type { Progress } from './progress.ts';
 import type { Task } from './tasks.ts';
@@ -92,6 +94,23 @@ export async function runStack(
           options.reuseCluster ? { reuse: options.reuseCluster } : {},
           signal,
         );
+        const { cluster, name } = context.handle;
+        if (options.reuseCluster) {
+          const recorded = await cluster.readConfigMap(stackRecordRef.namespace, stackRecordRef.name, signal);
+          const mismatch = stackMismatch(name, recorded, plan.stack);
+          if (mismatch) throw new GauntletError('GAUNTLET_USAGE', mismatch);
+        } else {
+          const outcomes = await cluster.apply(
+            [stackRecordObject(plan.stack, { [labels.run]: plan.runId })],
+            signal,
+          );
+          const refused = outcomes.find((outcome) => outcome.rejected);
+          if (refused)
+            throw new GauntletError(
+              'GAUNTLET_CLUSTER_API',
+              `could not record the stack in kind cluster ${name}: ${refused.rejected?.message ?? ''}`,
+            );
+        }
       },
       // A reused cluster is never deleted; a new one is, even when its creation was interrupted.
       ...(options.reuseCluster

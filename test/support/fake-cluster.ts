@@ -35,6 +35,8 @@ export interface FakeBehaviour {
   silent?: Set<string>;
   /** Delay of each probe batch. */
   batchDelayMs?: number;
+  /** ConfigMaps the cluster already holds (`namespace/name` → data), e.g. the stack record of a reused cluster. */
+  configMaps?: Record<string, Record<string, string>>;
   /** Services (by name) the cluster does not have. */
   missingServices?: Set<string>;
 }
@@ -59,6 +61,7 @@ export class FakeWorld {
   readonly applied: KubeObject[] = [];
   readonly deletedLabels: string[] = [];
   readonly live = new Set<string>(); // instance ids with objects in the cluster
+  readonly configMaps: Map<string, Record<string, string>>;
   concurrentBatches = 0;
   peakConcurrentInstances = 0;
   private activeInstances = new Set<string>();
@@ -69,6 +72,7 @@ export class FakeWorld {
 
   constructor(readonly behaviour: FakeBehaviour = {}) {
     this.lossy = behaviour.lossyBatches ?? 0;
+    this.configMaps = new Map(Object.entries(behaviour.configMaps ?? {}));
   }
 
   readonly cluster: Cluster = {
@@ -76,6 +80,11 @@ export class FakeWorld {
       const outcomes: ApplyOutcome[] = [];
       for (const object of objects) {
         this.applied.push(object);
+        if (object.kind === 'ConfigMap')
+          this.configMaps.set(
+            `${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+            (object['data'] ?? {}) as Record<string, string>,
+          );
         const instance = object.metadata.labels?.['gauntlet.dev/instance'];
         if (instance) {
           this.live.add(instance);
@@ -126,6 +135,7 @@ export class FakeWorld {
     podLogs: async () => 'log line\n',
     events: async () => 'event line\n',
     serverVersion: async () => 'v1.36.1',
+    readConfigMap: async (namespace, name) => this.configMaps.get(`${namespace}/${name}`),
   };
 
   pod(namespace: string, deployment: string): PodInfo {

@@ -13,19 +13,27 @@ export interface RehearsalLookups {
   serviceAddress(namespace: string, name: string): string;
   /** The one "node": a container of the test's. */
   nodeAddress: string;
-  /** Every stdout line an exec hands back, before the run's client reads it. */
-  onLine?: (pod: string, line: string) => void;
+}
+
+type Used = Pick<Cluster, 'exec' | 'serviceAddress' | 'servicePorts' | 'nodeAddresses'>;
+
+/**
+ * Every other method of Cluster, present or added later, rejects: a Proxy rather than a list, so a
+ * method the run starts to need shows up as "not used by the rehearsal", never as a silent stub.
+ */
+function onlyThese(used: Used): Cluster {
+  return new Proxy(used, {
+    get(target, property) {
+      if (property in target) return target[property as keyof Used];
+      // Not a thenable, not an iterator: only named methods are stood for.
+      if (typeof property === 'symbol' || property === 'then') return undefined;
+      return () => Promise.reject(new Error(`Cluster.${property} is not used by the rehearsal`));
+    },
+  }) as Cluster;
 }
 
 export function dockerBackedCluster(docker: Pick<Docker, 'exec'>, lookups: RehearsalLookups): Cluster {
-  const unused = (what: string) => () => Promise.reject(new Error(`${what} is not used by the rehearsal`));
-  return {
-    apply: unused('apply'),
-    waitForDeployments: unused('waitForDeployments'),
-    deleteByLabel: unused('deleteByLabel'),
-    podLogs: unused('podLogs'),
-    events: unused('events'),
-    serverVersion: unused('serverVersion'),
+  return onlyThese({
     serviceAddress: (namespace, name) => Promise.resolve(lookups.serviceAddress(namespace, name)),
     // A Service that publishes no NodePort: an outside client then tries the port on the node itself.
     servicePorts: () => Promise.resolve([]),
@@ -36,17 +44,12 @@ export function dockerBackedCluster(docker: Pick<Docker, 'exec'>, lookups: Rehea
         return Promise.reject(
           new Error(`exec into container "${pod.container}" of ${pod.name}: pods run "agent"`),
         );
-      const label = `${pod.namespace}/${pod.name}`;
-      const host = containerAgentHost(docker, pod.name, label);
-      return host.exec(
+      return containerAgentHost(docker, pod.name, `${pod.namespace}/${pod.name}`).exec(
         command,
         stdin,
-        (line) => {
-          lookups.onLine?.(label, line);
-          onLine(line);
-        },
+        onLine,
         options,
       );
     },
-  };
+  });
 }

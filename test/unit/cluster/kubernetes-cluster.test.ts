@@ -573,3 +573,19 @@ test('a kubeconfig that cannot be read is a GauntletError naming the file', (t) 
   t.true(isGauntletError(error) && error.code === 'GAUNTLET_NOT_FOUND');
   t.regex(error?.message ?? '', /\/nonexistent\/kubeconfig/);
 });
+
+test('readConfigMap returns the data, or undefined when there is no such ConfigMap', async (t) => {
+  const { cluster } = await setup(t, {
+    handle: (request) =>
+      request.path === '/api/v1/namespaces/kube-system/configmaps/gauntlet-stack'
+        ? json({ kind: 'ConfigMap', metadata: { name: 'gauntlet-stack' }, data: { stack: 'calico-ambient' } })
+        : request.path === '/api/v1/namespaces/kube-system/configmaps/empty'
+          ? json({ kind: 'ConfigMap', metadata: { name: 'empty' } })
+          : undefined,
+  });
+  t.deepEqual(await cluster.readConfigMap('kube-system', 'gauntlet-stack', never), {
+    stack: 'calico-ambient',
+  });
+  t.deepEqual(await cluster.readConfigMap('kube-system', 'empty', never), {});
+  t.is(await cluster.readConfigMap('kube-system', 'missing', never), undefined);
+});

@@ -7,6 +7,7 @@ import test from 'ava';
 import { loadCatalog } from '../../../harness/catalog/catalog.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
 import { LeftBehind } from '../../../harness/run/left-behind.ts';
+import { stackRecord } from '../../../harness/run/stack-record.ts';
 import { FakeWorld, runOnFakeWorld } from '../../support/fake-cluster.ts';
 import type { FakeBehaviour } from '../../support/fake-cluster.ts';
 import { fixtureCatalog } from '../../support/fixture-catalog.ts';
@@ -15,6 +16,9 @@ async function runWith(behaviour: FakeBehaviour, options: { reuseCluster?: strin
   const { catalog } = loadCatalog(fixtureCatalog);
   const stack = catalog?.stacks.get('calico-ambient');
   if (!catalog || !stack) throw new Error('fixture catalog does not load');
+  // A reused cluster carries the record of the stack it was made for (harness/run/stack-record.ts).
+  if (options.reuseCluster)
+    behaviour = { ...behaviour, configMaps: { 'kube-system/gauntlet-stack': stackRecord(stack) } };
   const plan = planRun(catalog, stack, { runId: 'test01', image: 'gauntlet-probe:test' });
   const resultsDir = mkdtempSync(join(tmpdir(), 'gauntlet-left-'));
   const leftBehind = new LeftBehind();

@@ -11,6 +11,7 @@ import { sourceKey } from '../../../harness/plan/plan-probes.ts';
 import type { Classify } from '../../../harness/run/execute-instance.ts';
 import type { RunEvent } from '../../../harness/run/events.ts';
 import type { RunOptions } from '../../../harness/run/run-stack.ts';
+import { stackRecord } from '../../../harness/run/stack-record.ts';
 import { FakeWorld, runOnFakeWorld } from '../../support/fake-cluster.ts';
 import type { FakeBehaviour } from '../../support/fake-cluster.ts';
 import { fixtureCatalog } from '../../support/fixture-catalog.ts';
@@ -37,6 +38,13 @@ const options: RunOptions = {
   inconclusiveRetries: 2,
   keepNamespaces: false,
 };
+
+/** A reused cluster as `--keep-cluster` left it: with the record of the stack it was made for. */
+function madeFor(stack: string): FakeBehaviour {
+  const found = catalog().stacks.get(stack);
+  if (!found) throw new Error(`no ${stack} in the fixture`);
+  return { configMaps: { 'kube-system/gauntlet-stack': stackRecord(found) } };
+}
 
 function catalog(): Catalog {
   const { catalog } = loadCatalog(fixtureCatalog);
@@ -115,7 +123,13 @@ test('per instance: namespaces, then workloads, then policies', async (t) => {
 test('a failed provisioning step stops the run, reports it, and still deletes the cluster', async (t) => {
   const { world, outcome } = await run({ failSteps: new Set(['install istio']) });
   t.regex(outcome.error ?? '', /install istio failed on purpose/);
-  t.deepEqual(world.log, ['create cluster', 'install calico', 'install istio', 'delete cluster']);
+  t.deepEqual(world.log, [
+    'create cluster',
+    'apply -: ConfigMap',
+    'install calico',
+    'install istio',
+    'delete cluster',
+  ]);
   t.is(outcome.flows.length, 0);
 });
 
@@ -140,11 +154,26 @@ test('--keep-cluster keeps the cluster but still removes scenario namespaces', a
 });
 
 test('--reuse-cluster attaches without provisioning and never deletes the cluster', async (t) => {
-  const { world } = await run({}, { reuseCluster: 'gauntlet-old' });
+  const { world } = await run(madeFor('calico-ambient'), { reuseCluster: 'gauntlet-old' });
   t.deepEqual(
     world.log.filter((line) => !/^(apply|delete gauntlet|node diagnostics)/.test(line)),
     ['reuse gauntlet-old', 'load image', 'start relay', 'stop externals'],
   );
+});
+
+test('a new cluster records its stack; --reuse-cluster refuses one made for another stack, naming what differs', async (t) => {
+  const { world } = await run({});
+  t.like(world.configMaps.get('kube-system/gauntlet-stack'), { stack: 'calico-ambient', mesh: 'ambient' });
+
+  const other = await run(madeFor('calico-sidecar'), { reuseCluster: 'gauntlet-old' });
+  t.is(
+    other.outcome.error,
+    'kind cluster gauntlet-old was made for stack calico-sidecar, not calico-ambient: stack calico-sidecar there, calico-ambient here; mesh sidecar there, ambient here (run without --reuse-cluster, or reuse a cluster made for calico-ambient)',
+  );
+  t.deepEqual(other.world.log, ['reuse gauntlet-old'], 'nothing else ran, nothing was deleted');
+
+  const unknown = await run({}, { reuseCluster: 'gauntlet-old' });
+  t.regex(unknown.outcome.error ?? '', /has no kube-system\/gauntlet-stack ConfigMap/);
 });
 
 test('a pod denied at admission becomes an observation judged blocked by admission', async (t) => {
@@ -214,7 +243,11 @@ test("Ctrl-C on a reused or kept cluster still deletes each instance's namespace
   for (const overrides of [{ reuseCluster: 'gauntlet-old' }, { keepCluster: true }]) {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 60);
-    const { world, outcome } = await run({ batchDelayMs: 5000 }, overrides, controller);
+    const { world, outcome } = await run(
+      { ...madeFor('calico-ambient'), batchDelayMs: 5000 },
+      overrides,
+      controller,
+    );
     t.true(outcome.aborted);
     t.false(world.log.includes('delete cluster'));
     t.true(world.deletedLabels.length > 0, JSON.stringify(overrides));
