@@ -137,6 +137,12 @@ for (const template of rehearsal.templates)
     t.false(later.oomKilled, 'OOM-killed under its memory limit');
     t.is(later.restartCount, 0, 'restarted');
     t.is(later.pid, first.pid, 'the same process still serves');
+    if (template.translation.ok)
+      t.deepEqual(
+        pod.capabilities,
+        template.translation.capabilities,
+        'the capabilities containerd would give it on a kind node',
+      );
   });
 
 /** A pod of the run as the rehearsal's container of its template. */
@@ -303,3 +309,16 @@ for (const [source, probes] of groupBy(rehearsal.probes, (probe) => probe.source
       `\n${formatTable([['probe', 'technique', 'preludes', 'application', 'destination', 'outcome'], ...rows.map((row) => [row.probe, row.technique, row.preludes, row.application, row.destination, row.outcome])])}`,
     );
   });
+
+test("the rehearsal's cluster execs only into the container the run names, and stands for nothing more", async (t) => {
+  const cluster = dockerBackedCluster(docker, { serviceAddress: () => '', nodeAddress: '' });
+  const signal = AbortSignal.timeout(10_000);
+  const sidecar = { namespace: 'n', name: 'p', container: 'istio-proxy' };
+  await t.throwsAsync(
+    cluster.exec(sidecar, ['true'], '', () => undefined, { timeoutMs: 1000, signal }),
+    {
+      message: /pods run "agent"/,
+    },
+  );
+  await t.throwsAsync(cluster.apply([], signal), { message: /Cluster\.apply is not used by the rehearsal/ });
+});

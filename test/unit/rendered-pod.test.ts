@@ -5,11 +5,21 @@ import test from 'ava';
 import type { KubeObject } from '../../harness/plan/render-workloads.ts';
 import { agentPath, serveArguments } from '../../harness/plan/render-workloads.ts';
 import { quantityBytes, quantityMillis, quantityValue } from '../container/support/kubernetes-quantity.ts';
+import {
+  capabilitiesOfMask,
+  capabilityNames,
+  containerdDefaultCapabilities,
+  kindCapabilities,
+} from '../container/support/linux-capabilities.ts';
 import type { ImageFacts } from '../container/support/rendered-pod.ts';
 import { UntranslatablePod, dockerRunOfDeployment } from '../container/support/rendered-pod.ts';
 import type { RenderedPod } from '../container/support/rehearsal-plan.ts';
 import { planEveryStack, renderedPods } from '../container/support/rehearsal-plan.ts';
 import { runReadyTimeoutMs } from '../container/support/rehearsed-pod.ts';
+
+const byBit = (a: string, b: string) =>
+  capabilityNames.indexOf(a as (typeof capabilityNames)[number]) -
+  capabilityNames.indexOf(b as (typeof capabilityNames)[number]);
 
 const rootImage: ImageFacts = { ref: 'gauntlet-probe:test', uid: 0 };
 
@@ -223,4 +233,30 @@ test('the rehearsal waits as long for readiness as `gauntlet run` does by defaul
   t.is(runReadyTimeoutMs(), 180_000);
   t.is(runReadyTimeoutMs('  --ready-timeout SEC    how long (default 30)'), 30_000);
   t.throws(() => runReadyTimeoutMs('no such flag'), { message: /no longer documents/ });
+});
+
+test("capabilities as containerd's CRI plugin sets them: its default set, ALL first, then each one", (t) => {
+  t.deepEqual(kindCapabilities(), [...containerdDefaultCapabilities].sort(byBit));
+  t.deepEqual(kindCapabilities({ capabilities: { drop: ['ALL'] } }), []);
+  t.deepEqual(kindCapabilities({ capabilities: { drop: ['ALL'], add: ['NET_RAW'] } }), ['NET_RAW']);
+  t.deepEqual(
+    kindCapabilities({ capabilities: { add: ['ALL'], drop: ['CHOWN'] } }),
+    capabilityNames.slice(1),
+  );
+  const withAdmin = kindCapabilities({ capabilities: { add: ['NET_ADMIN'], drop: ['MKNOD'] } });
+  t.true(withAdmin.includes('NET_ADMIN') && withAdmin.includes('NET_RAW') && !withAdmin.includes('MKNOD'));
+  t.deepEqual(kindCapabilities({ privileged: true, capabilities: { drop: ['ALL'] } }), [...capabilityNames]);
+  t.deepEqual(
+    run(deployment({ securityContext: { capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } } }))
+      .capabilities,
+    ['NET_ADMIN'],
+  );
+});
+
+test('a /proc status capability mask as names', (t) => {
+  t.deepEqual(capabilitiesOfMask('0000000000000000'), []);
+  t.deepEqual(capabilitiesOfMask('0000000000003000'), ['NET_ADMIN', 'NET_RAW']);
+  t.deepEqual(capabilitiesOfMask('000001ffffffffff'), [...capabilityNames]);
+  // Docker's default set, as a container without --cap-add/--cap-drop reports it.
+  t.deepEqual(capabilitiesOfMask('00000000a80425fb'), kindCapabilities());
 });

@@ -6,6 +6,7 @@ import type { ContainerInfo, Docker, Labels } from '../../../harness/provision/d
 import { processShell } from '../../../harness/shell.ts';
 import type { Readiness } from './readiness-check.ts';
 import { waitUntilReady } from './readiness-check.ts';
+import { capabilitiesOfMask } from './linux-capabilities.ts';
 import type { PodTemplate } from './rehearsal-plan.ts';
 
 /**
@@ -32,6 +33,8 @@ export type RehearsedPod =
       readiness: Readiness;
       /** A few seconds after it became ready. */
       later?: ContainerInfo;
+      /** The capability bounding set of its main process, as the kernel reports it. */
+      capabilities?: string[];
       /** The container's last output, when something went wrong. */
       logs?: string;
     };
@@ -61,6 +64,13 @@ async function lastLines(container: string): Promise<string> {
   return `${result.stdout}${result.stderr}`.trim();
 }
 
+/** CapBnd of the container's PID 1 (proc(5): /proc/<pid>/status is readable by any user). */
+async function boundingSet(docker: Docker, container: string): Promise<string[] | undefined> {
+  const status = await docker.exec(container, ['cat', '/proc/1/status'], { timeoutMs: 10_000 });
+  const mask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status.stdout)?.[1];
+  return mask === undefined ? undefined : capabilitiesOfMask(mask);
+}
+
 export async function rehearsePod(template: PodTemplate, setting: RehearsalSetting): Promise<RehearsedPod> {
   const { translation } = template;
   if (!translation.ok) return { state: 'refused', refusal: translation.refusal };
@@ -80,7 +90,15 @@ export async function rehearsePod(template: PodTemplate, setting: RehearsalSetti
   });
   const started = { state: 'started' as const, container: name, address, first, readiness };
   if (!readiness.ready) return { ...started, logs: await lastLines(name) };
-  await new Promise((resolve) => setTimeout(resolve, setting.stayUpMs));
+  const [capabilities] = await Promise.all([
+    boundingSet(docker, name),
+    new Promise((resolve) => setTimeout(resolve, setting.stayUpMs)),
+  ]);
   const later = await docker.inspect(name);
-  return { ...started, later, ...(whyGone(first, later) ? { logs: await lastLines(name) } : {}) };
+  return {
+    ...started,
+    later,
+    ...(capabilities ? { capabilities } : {}),
+    ...(whyGone(first, later) ? { logs: await lastLines(name) } : {}),
+  };
 }

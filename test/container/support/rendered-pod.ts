@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { RunOptions } from '../../../harness/provision/docker.ts';
 import type { KubeObject } from '../../../harness/plan/render-workloads.ts';
 import { quantityBytes, quantityMillis } from './kubernetes-quantity.ts';
+import { kindCapabilities } from './linux-capabilities.ts';
 
 /** What the translation needs to know of the image that replaces the plan's image ref. */
 export interface ImageFacts {
@@ -130,6 +131,8 @@ export type RenderedPodRun =
       /** Everything but name, network and labels, which the caller adds. */
       run: RunOptions;
       readiness: ReadinessCheck;
+      /** The capability set containerd would give the container on a kind node. */
+      capabilities: string[];
       /** The pod asks for the node's network namespace. */
       hostNetwork: boolean;
     }
@@ -248,9 +251,9 @@ export function dockerRunOfDeployment(deployment: KubeObject, image: ImageFacts)
     ...(user !== undefined ? { user } : {}),
     ...(privileged ? { privileged } : {}),
     // Capability names as Kubernetes writes them (no CAP_ prefix); Docker accepts them as they are.
-    // Both start from the same default set: moby oci/caps/defaults.go DefaultCapabilities and
-    // containerd pkg/oci/spec.go defaultUnixCaps (which the CRI plugin adds to and drops from in
-    // internal/cri/opts/spec_opts.go WithCapabilities) list the same 14 capabilities.
+    // Docker adds to and drops from its default set as containerd does from its own, and the two
+    // defaults list the same capabilities (linux-capabilities.ts): `capabilities` below says what
+    // containerd would give, and the rehearsal checks the container got exactly that.
     ...(own.capabilities?.add?.length ? { capAdd: own.capabilities.add } : {}),
     ...(own.capabilities?.drop?.length ? { capDrop: own.capabilities.drop } : {}),
     securityOpt: [
@@ -272,6 +275,7 @@ export function dockerRunOfDeployment(deployment: KubeObject, image: ImageFacts)
     ok: true,
     run,
     readiness: readinessCheck(container.readinessProbe),
+    capabilities: kindCapabilities(own),
     hostNetwork: pod.hostNetwork === true,
   };
 }
