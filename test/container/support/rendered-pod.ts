@@ -160,7 +160,8 @@ function nonRootRefusal(context: { runAsNonRoot?: boolean; runAsUser?: number },
  * (contrib/seccomp/seccomp_default.go, DefaultProfile) is a port of moby's profiles/seccomp/default.json
  * that follows it (it cites moby's pull requests), and that JSON is Docker's default: no flag here.
  * No profile at all means Unconfined unless the kubelet runs with --seccomp-default
- * (kubernetes.io/docs/tutorials/security/seccomp/), which kind does not set.
+ * (kubernetes.io/docs/tutorials/security/seccomp/): kind's KubeletConfiguration sets no seccompDefault
+ * (kubernetes-sigs/kind pkg/cluster/internal/kubeadm/config.go), nor does harness/plan/kind-config.ts.
  */
 function seccompOptions(profile: z.infer<typeof SeccompProfile> | undefined, privileged: boolean): string[] {
   if (privileged || profile?.type === 'RuntimeDefault') return [];
