@@ -20,7 +20,7 @@ import type { FlowAttempt, FlowResult, RawObservation } from './flow.ts';
 import type { LeftBehind } from './left-behind.ts';
 import type { Progress } from './progress.ts';
 import type { Resolved } from './resolve-destination.ts';
-import { resolveDestination } from './resolve-destination.ts';
+import { prepareProbe } from './prepare-probe.ts';
 
 export type Classify = (
   observation: RawObservation,
@@ -286,43 +286,18 @@ async function probeFromSource(
     cache,
   };
   for (const planned of probes) {
-    const resolved = await resolveDestination(planned.destination, resolveContext);
-    resolvedOf.set(planned, resolved);
-    if (!resolved.ok) {
+    const made = await prepareProbe(planned, resolveContext);
+    if (!made.ok) {
       const attempt = decided(
         planned,
-        { id: planned.probe.id, outcome: 'error', message: resolved.reason },
+        { id: planned.probe.id, outcome: 'error', message: made.reason },
         context,
       );
       results.push(finish(planned, instance, [attempt], pod, undefined, context));
       continue;
     }
-    let relay: PreparedProbe['relay'];
-    if (planned.relay) {
-      const relayAddress = context.externals?.addresses.relay;
-      if (!relayAddress) {
-        const attempt = decided(
-          planned,
-          { id: planned.probe.id, outcome: 'error', message: 'the relay was not started' },
-          context,
-        );
-        results.push(finish(planned, instance, [attempt], pod, undefined, context));
-        continue;
-      }
-      relay = { host: relayAddress, port: planned.relay.port };
-    }
-    for (let attempt = 1; attempt <= planned.probe.attempts; attempt++)
-      prepared.push({
-        attemptId: `${planned.probe.id}#${attempt}`,
-        attempt,
-        planned,
-        host: resolved.host,
-        port: resolved.port,
-        ...(relay ? { relay } : {}),
-        ...(planned.probe.technique === 'dns'
-          ? { dnsName: planned.probe.dns?.name ?? 'kubernetes.default.svc.cluster.local' }
-          : {}),
-      });
+    resolvedOf.set(planned, made.resolved);
+    prepared.push(...made.attempts);
   }
 
   // One exec for the whole batch; only attempts whose result was lost are re-run.

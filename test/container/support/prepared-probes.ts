@@ -1,13 +1,11 @@
-// Planned probes made into the batch entries the run hands the agent: each destination resolved by the
-// run's own resolveDestination (harness/run/resolve-destination.ts) against the rehearsal's cluster,
-// then one PreparedProbe per attempt exactly as probeFromSource builds them
-// (harness/run/execute-instance.ts: attempt ids `<probe id>#<n>`, the relay's address for udp-tunnel,
-// the name to resolve for dns).
+// Planned probes made into the batch entries the run hands the agent, by the run's own builder
+// (harness/run/prepare-probe.ts: the destination resolved against the rehearsal's cluster, attempt
+// ids `<probe id>#<n>`, the relay's address for udp-tunnel, the name to resolve for dns).
 import type { Cluster, PodInfo, WorkloadReadiness } from '../../../harness/cluster/cluster.ts';
 import type { PlannedProbe } from '../../../harness/plan/plan-probes.ts';
 import type { PreparedProbe } from '../../../harness/run/agent-client.ts';
 import type { ExternalTargets } from '../../../harness/run/environment.ts';
-import { resolveDestination } from '../../../harness/run/resolve-destination.ts';
+import { prepareProbe } from '../../../harness/run/prepare-probe.ts';
 
 export interface PrepareSetting {
   cluster: Cluster;
@@ -39,28 +37,9 @@ export async function prepareProbes(
     cache: new Map<string, Promise<unknown>>(),
   };
   for (const probe of planned) {
-    const resolved = await resolveDestination(probe.destination, context);
-    if (!resolved.ok) {
-      result.unresolved.push({ planned: probe, reason: resolved.reason });
-      continue;
-    }
-    const relayAddress = setting.externals.addresses.relay;
-    if (probe.relay && !relayAddress) {
-      result.unresolved.push({ planned: probe, reason: 'the relay was not started' });
-      continue;
-    }
-    for (let attempt = 1; attempt <= probe.probe.attempts; attempt++)
-      result.prepared.push({
-        attemptId: `${probe.probe.id}#${attempt}`,
-        attempt,
-        planned: probe,
-        host: resolved.host,
-        port: resolved.port,
-        ...(probe.relay && relayAddress ? { relay: { host: relayAddress, port: probe.relay.port } } : {}),
-        ...(probe.probe.technique === 'dns'
-          ? { dnsName: probe.probe.dns?.name ?? 'kubernetes.default.svc.cluster.local' }
-          : {}),
-      });
+    const made = await prepareProbe(probe, context);
+    if (made.ok) result.prepared.push(...made.attempts);
+    else result.unresolved.push({ planned: probe, reason: made.reason });
   }
   return result;
 }
