@@ -2,7 +2,6 @@
 // no node_modules; python3 for raw/packet/mark sockets).
 //   node agent.mjs probe                 JSON batch on stdin, one observation line per probe on stdout
 //   node agent.mjs serve --tcp 8080 --http 8081 --udp 5353 --relay 4789 --dns 53 [--name N]
-//   node agent.mjs stand-in [--name N]   the lab's sidecar stand-in (15001/15006, admin 127.0.0.1:15000)
 //   node agent.mjs forward ...           internal: the envoy-quitquitquit hijacker (as UID 1337)
 //   node agent.mjs probe-one             internal: one probe from stdin (run-as-1337's child)
 import { hostname } from 'node:os';
@@ -12,12 +11,10 @@ import { BatchError, ProbeRequest, parseBatch } from './protocol.ts';
 import type { Observation } from './protocol.ts';
 import { runBatch } from './run-batch.ts';
 import { runProbe } from './run-probe.ts';
-import { startStandIn } from './serve/proxy-stand-in.ts';
 import { serve } from './serve/serve.ts';
 
 const usage = `usage: agent.mjs probe < batch.json
-       agent.mjs serve [--tcp PORT]... [--http PORT]... [--udp PORT]... [--relay PORT]... [--dns PORT]... [--dns-answer IP] [--host IP] [--name NAME]
-       agent.mjs stand-in [--name NAME]`;
+       agent.mjs serve [--tcp PORT]... [--http PORT]... [--udp PORT]... [--relay PORT]... [--dns PORT]... [--dns-answer IP] [--host IP] [--name NAME]`;
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -100,15 +97,6 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ serving: true, pid: process.pid })}\n`);
       await waitForSignal();
       server.close();
-      return 0;
-    }
-    case 'stand-in': {
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' } } });
-      const { stopped } = await startStandIn(values.name ?? 'proxy-stand-in');
-      process.stdout.write(`${JSON.stringify({ standIn: true, pid: process.pid })}\n`);
-      await Promise.race([stopped, waitForSignal()]);
-      // Open connections would keep the process alive; the proxy is gone, so go at once.
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 20);
       return 0;
     }
     case 'forward': {

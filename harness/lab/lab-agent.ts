@@ -87,12 +87,3 @@ export async function startServer(
   }
   return server;
 }
-
-export function standInCommand(
-  agent: LabAgent,
-  namespace: string,
-  identity: Identity,
-  name: string,
-): string[] {
-  return agentCommand(agent, namespace, identity, 'stand-in', ['--name', name]);
-}

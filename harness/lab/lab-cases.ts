@@ -1,18 +1,52 @@
 // The lab's catalogue: every technique against Istio's real capture rules on this kernel, each with
 // and without its counter-measure. `gauntlet lab` runs all of it; the lab tests run it and assert on
 // each observation. Data, not code paths: a case says who probes whom, how, as whom, under which
-// defence, and what a working defence (or a working attack) looks like.
+// defence, and what a working defence (or a working attack) looks like. The proxy stand-ins forward
+// as Envoy and ztunnel do (harness/lab/proxy-stand-in), so a captured flow with no policy reaches its
+// destination through the proxy, and a blocked one looks the way it does on a cluster.
 import type { ProbeRequestInput } from '../agent/protocol.ts';
 import type { AgentPrelude } from '../agent/protocol.ts';
 import type { Technique } from '../model/technique.ts';
 import type { ExpectedVerdict, Layer } from '../model/verdict.ts';
 import { root } from './identity.ts';
 import type { Identity } from './identity.ts';
+import type { ProxyPolicy, ProxyPolicyFile } from './proxy-policy.ts';
 import type { Topology } from './topology.ts';
 
-export const ports = { tcp: 8080, http: 8081, udp: 5353, dns: 53, relay: 4789 } as const;
+/** The targets' ports: 8082 is an HTTP server behind a Service port declared TCP (Envoy proxies it at L4). */
+export const ports = {
+  tcp: 8080,
+  http: 8081,
+  httpAsTcp: 8082,
+  udp: 5353,
+  dns: 53,
+  relay: 4789,
+  postgres: 5432,
+} as const;
 export const probeTimeoutMs = 1000;
 export const kubeletProbeSource = '169.254.7.127';
+
+/**
+ * What every stand-in starts with. Ports declared as the plan's Services declare them
+ * (harness/plan/render-workloads.ts: tcp-N / http-N with appProtocol); the connect timeout is Istio's
+ * 10 s shortened so the lab stays quick, still above the probes' 1 s.
+ */
+export const labProxyPolicy: ProxyPolicy = {
+  connectTimeoutMs: 3000,
+  ports: { [ports.tcp]: 'tcp', [ports.http]: 'http', [ports.httpAsTcp]: 'tcp' },
+  deny: [],
+};
+
+/** What a case's `arrange` can change: the node's rules and the stand-ins' policies. */
+export interface LabContext {
+  topology: Topology;
+  /** The policy file of a meshed pod's stand-in. */
+  proxy(pod: string): ProxyPolicyFile;
+  /** Puts a meshed pod's capture rules back as the mesh installed them. */
+  reloadRules(pod: string): Promise<void>;
+}
+
+export type Arrange = (lab: LabContext) => Promise<() => Promise<void>>;
 
 export interface LabCase {
   /** Kebab-case, unique in its group (the probe id of results.json). */
@@ -27,10 +61,12 @@ export interface LabCase {
   to: string;
   port: number;
   identity?: Identity;
-  /** Extra probe fields (http, dnsName, relay, spoof). */
+  /** The probe's own deadline (default `probeTimeoutMs`). */
+  probeTimeoutMs?: number;
+  /** Extra probe fields (http, dnsName, relay, spoof, application). */
   probe?: (topology: Topology) => Partial<ProbeRequestInput>;
-  /** Puts the defence in place (a node rule, rp_filter) and returns how to undo it. */
-  arrange?: (topology: Topology) => Promise<() => Promise<void>>;
+  /** Puts the defence in place (a node rule, rp_filter, a proxy policy) and returns how to undo it. */
+  arrange?: Arrange;
   expect: ExpectedVerdict;
   layer?: Layer;
   why: string;
@@ -42,6 +78,10 @@ export interface LabGroup {
   mesh: 'sidecar' | 'ambient';
   /** Pod names; the first is the meshed attacker. */
   pods: readonly string[];
+  /** Pods loaded with the group's capture rules, each with its own proxy stand-in (the attacker first). */
+  meshed: readonly string[];
+  /** Pods that run the gauntlet echo servers (tcp, http, udp, dns). */
+  targets: readonly string[];
   /** The stand-in runs as the proxy UID in sidecar mode; ztunnel's in-pod sockets belong to root. */
   standInIdentity: Identity;
   cases: readonly LabCase[];
@@ -56,37 +96,119 @@ export function nodeDrop(from: string, match: readonly string[]) {
   };
 }
 
-function strictRpf(pod: string) {
-  return async (topology: Topology) => {
+function strictRpf(pod: string): Arrange {
+  return async ({ topology }) => {
     await topology.setRpFilter(pod, true);
     return () => topology.setRpFilter(pod, false);
   };
 }
 
+/** Changes a stand-in's policy for the case (istiod pushing new config) and puts it back after. */
+function proxyPolicy(pod: string, change: (policy: ProxyPolicy, lab: LabContext) => ProxyPolicy): Arrange {
+  return async (lab) => lab.proxy(pod).apply((policy) => change(policy, lab));
+}
+
+/** The stand-in's upstream connect timeout (the mesh connectTimeout, or ztunnel's CONNECTION_TIMEOUT). */
+function connectTimeout(pod: string, ms: number): Arrange {
+  return proxyPolicy(pod, (policy) => ({ ...policy, connectTimeoutMs: ms }));
+}
+
+/**
+ * An AuthorizationPolicy that denies `from` on `port` of `to`. A sidecar enforces it at the
+ * destination's inbound side (`standIn` = the destination pod); the ambient stand-in, on the source
+ * pod, enforces it as the destination's ztunnel would answer the HBONE CONNECT.
+ */
+function deny(
+  standIn: string,
+  direction: 'inbound' | 'outbound',
+  from: string,
+  to: string,
+  port: number,
+): Arrange {
+  return proxyPolicy(standIn, (policy, { topology }) => ({
+    ...policy,
+    deny: [
+      ...policy.deny,
+      {
+        direction,
+        port,
+        source: topology.pod(from).address,
+        ...(direction === 'outbound' ? { destination: topology.pod(to).address } : {}),
+      },
+    ],
+  }));
+}
+
+/** Several arrangements, undone in reverse order (and undone so far if one fails). */
+function all(...arranges: readonly Arrange[]): Arrange {
+  return async (lab) => {
+    const undos: (() => Promise<void>)[] = [];
+    try {
+      for (const arrange of arranges) undos.push(await arrange(lab));
+    } catch (error) {
+      for (const undo of undos.reverse()) await undo();
+      throw error;
+    }
+    return async () => {
+      for (const undo of [...undos].reverse()) await undo();
+    };
+  };
+}
+
+/** Nothing before the case; after it, the pod's capture rules as the mesh installed them (an attack may flush them). */
+function restoreRulesAfter(pod: string): Arrange {
+  return async (lab) => () => lab.reloadRules(pod);
+}
+
 const uid1000: Identity = { uid: 1000 };
-const dropUdpButDns = nodeDrop('attacker', ['-p', 'udp', '!', '--dport', String(ports.dns)]);
-const dropTcpToTarget = (from: string) => (topology: Topology) =>
-  nodeDrop(from, ['-p', 'tcp', '-d', topology.pod('target').address])(topology);
+const dropUdpButDns: Arrange = ({ topology }) =>
+  nodeDrop('attacker', ['-p', 'udp', '!', '--dport', String(ports.dns)])(topology);
+const dropTcpToTarget =
+  (from: string): Arrange =>
+  ({ topology }) =>
+    nodeDrop(from, ['-p', 'tcp', '-d', topology.pod('target').address])(topology);
+const postgresProbe = () => ({ application: 'postgres' as const });
+
+/** The meshed attacker's flows to the target while the node drops them (a NetworkPolicy behind the proxy). */
+const dropBehindProxy = {
+  defence: 'node drops TCP to target',
+  defended: true,
+  from: 'attacker',
+  to: 'target',
+  arrange: dropTcpToTarget('attacker'),
+  expect: 'blocked',
+  layer: 'network-policy',
+} as const satisfies Partial<LabCase>;
+
+/** The same, with the proxy's connect timeout (`ms`) ending before the probe's deadline. */
+function proxyGivesUpFirst(ms: number) {
+  return {
+    ...dropBehindProxy,
+    probeTimeoutMs: 3000,
+    arrange: all(dropTcpToTarget('attacker'), connectTimeout('attacker', ms)),
+  } satisfies Partial<LabCase>;
+}
 
 export const sidecarGroup: LabGroup = {
   id: 'sidecar',
   title: `Istio sidecar capture (istio-${'1.30.3'} sidecar-capture.v4.rules)`,
   mesh: 'sidecar',
-  pods: ['attacker', 'bare', 'target', 'outside'],
+  pods: ['attacker', 'bare', 'target', 'outside', 'meshed-target'],
+  meshed: ['attacker', 'meshed-target'],
+  targets: ['target', 'meshed-target'],
   standInIdentity: { uid: 1337 },
   cases: [
     {
       id: 'tcp-captured',
-      title: 'plain TCP from the meshed pod',
+      title: 'plain TCP from the meshed pod, no policy',
       technique: 'tcp',
       defence: 'sidecar capture',
       defended: true,
       from: 'attacker',
       to: 'target',
       port: ports.tcp,
-      expect: 'blocked',
-      layer: 'mesh-l4',
-      why: 'nat OUTPUT redirects TCP to 15001: the stand-in answers, not the destination',
+      expect: 'reached',
+      why: 'nat OUTPUT redirects TCP to 15001; the sidecar connects to the original destination as UID 1337 and relays: the destination answers through the proxy',
     },
     {
       id: 'tcp-unmeshed',
@@ -178,9 +300,8 @@ export const sidecarGroup: LabGroup = {
       from: 'attacker',
       to: 'target',
       port: ports.tcp,
-      expect: 'blocked',
-      layer: 'mesh-l4',
-      why: 'only UID/GID 1337 is exempt',
+      expect: 'reached',
+      why: 'only UID/GID 1337 is exempt: UID 1000 is captured too, and the sidecar forwards it',
     },
     {
       id: 'raw-syn-redirected',
@@ -314,8 +435,107 @@ export const sidecarGroup: LabGroup = {
       from: 'attacker',
       to: 'target',
       port: ports.tcp,
+      arrange: restoreRulesAfter('attacker'),
       expect: 'reached',
       why: 'with the nat table flushed nothing redirects to the sidecar',
+    },
+    {
+      id: 'tcp-through-sidecars',
+      title: 'plain TCP from the meshed pod to a meshed pod, no policy',
+      technique: 'tcp',
+      defence: 'sidecar capture at both ends',
+      defended: true,
+      from: 'attacker',
+      to: 'meshed-target',
+      port: ports.tcp,
+      expect: 'reached',
+      why: "the destination's sidecar takes it on 15006 and connects to the app from 127.0.0.6, which the echo reports",
+    },
+    {
+      id: 'http-through-sidecars',
+      title: 'HTTP from the meshed pod to a meshed pod, no policy',
+      technique: 'http',
+      defence: 'sidecar capture at both ends',
+      defended: true,
+      from: 'attacker',
+      to: 'meshed-target',
+      port: ports.http,
+      expect: 'reached',
+      why: 'both sidecars proxy the request (HTTP-declared port); the echo answers from behind 127.0.0.6',
+    },
+    {
+      id: 'tcp-node-drop-silent',
+      title: 'plain TCP from the meshed pod under a node-side drop, the probe gives up first',
+      technique: 'tcp',
+      port: ports.tcp,
+      ...dropBehindProxy,
+      why: 'the sidecar accepts at once and waits for its upstream connect (mesh connectTimeout): connected, then silence',
+    },
+    {
+      id: 'tcp-node-drop-proxy-gives-up',
+      title: 'plain TCP from the meshed pod under a node-side drop, the sidecar gives up first',
+      technique: 'tcp',
+      port: ports.tcp,
+      ...proxyGivesUpFirst(1200),
+      why: "tcp_proxy's connect times out and it closes the app's connection without a byte (onInitFailure, NoFlush): EOF",
+    },
+    {
+      id: 'tcp-l4-deny',
+      title: 'plain TCP to a meshed pod whose AuthorizationPolicy denies the source (L4)',
+      technique: 'tcp',
+      defence: 'AuthorizationPolicy DENY on a TCP port',
+      defended: true,
+      from: 'attacker',
+      to: 'meshed-target',
+      port: ports.tcp,
+      arrange: deny('meshed-target', 'inbound', 'attacker', 'meshed-target', ports.tcp),
+      expect: 'reached',
+      why: "Envoy's network RBAC decides on the client's first bytes (rbac_filter.cc onData) after tcp_proxy has connected upstream (envoyproxy/envoy#9023): a server that speaks first is heard, only the client's reply is cut",
+    },
+    {
+      id: 'http-as-tcp-l4-deny',
+      title: 'a client-first request to a meshed pod on a TCP-declared port its AuthorizationPolicy denies',
+      technique: 'http',
+      defence: 'AuthorizationPolicy DENY on a TCP port',
+      defended: true,
+      from: 'attacker',
+      to: 'meshed-target',
+      port: ports.httpAsTcp,
+      arrange: deny('meshed-target', 'inbound', 'attacker', 'meshed-target', ports.httpAsTcp),
+      expect: 'blocked',
+      layer: 'mesh-l4',
+      why: "the request is the client's first bytes: network RBAC closes the connection before they reach the app (EOF, Istio's TCP Forbidden)",
+    },
+    {
+      id: 'http-l7-deny',
+      title: 'HTTP to a meshed pod whose AuthorizationPolicy denies the source',
+      technique: 'http',
+      defence: 'AuthorizationPolicy DENY on an HTTP port',
+      defended: true,
+      from: 'attacker',
+      to: 'meshed-target',
+      port: ports.http,
+      arrange: deny('meshed-target', 'inbound', 'attacker', 'meshed-target', ports.http),
+      expect: 'blocked',
+      layer: 'mesh-l7',
+      why: 'on an HTTP port the RBAC HTTP filter answers 403 "RBAC: access denied" (rbac_filter.cc decodeHeaders)',
+    },
+    {
+      id: 'http-node-drop-503',
+      title: 'HTTP from the meshed pod under a node-side drop',
+      technique: 'http',
+      port: ports.http,
+      ...proxyGivesUpFirst(400),
+      why: 'the router retries the connect twice (Istio\'s default retry policy), then answers 503 "upstream connect error or disconnect/reset before headers" itself',
+    },
+    {
+      id: 'postgres-node-drop',
+      title: 'the PostgreSQL probe from the meshed pod under a node-side drop',
+      technique: 'tcp',
+      port: ports.postgres,
+      probe: postgresProbe,
+      ...proxyGivesUpFirst(1200),
+      why: 'the sidecar accepts, never reads the startup message, and closes when its connect times out: no PostgreSQL message comes back (a reset, the bytes were unread)',
     },
   ],
 };
@@ -325,20 +545,21 @@ export const ambientGroup: LabGroup = {
   title: `Istio ambient in-pod redirect (istio-${'1.30.3'} ambient-inpod.v4.rules)`,
   mesh: 'ambient',
   pods: ['attacker', 'target'],
+  meshed: ['attacker'],
+  targets: ['target'],
   standInIdentity: root,
   cases: [
     {
       id: 'tcp-captured',
-      title: 'plain TCP from the ambient pod',
+      title: 'plain TCP from the ambient pod, no policy',
       technique: 'tcp',
       defence: 'ztunnel redirect',
       defended: true,
       from: 'attacker',
       to: 'target',
       port: ports.tcp,
-      expect: 'blocked',
-      layer: 'mesh-l4',
-      why: 'nat OUTPUT redirects unmarked TCP to ztunnel on 15001',
+      expect: 'reached',
+      why: 'nat OUTPUT redirects unmarked TCP to ztunnel on 15001; ztunnel connects out with mark 0x539 and relays: the destination answers through it',
     },
     {
       id: 'so-mark-root',
@@ -409,6 +630,67 @@ export const ambientGroup: LabGroup = {
       expect: 'blocked',
       layer: 'network-policy',
       why: 'the forged source does not route back through that veth: strict RPF drops it',
+    },
+    {
+      id: 'tcp-node-drop-silent',
+      title: 'plain TCP from the ambient pod under a node-side drop, the probe gives up first',
+      technique: 'tcp',
+      port: ports.tcp,
+      ...dropBehindProxy,
+      why: 'ztunnel accepts at once and waits for its upstream connect (CONNECTION_TIMEOUT): connected, then silence',
+    },
+    {
+      id: 'tcp-node-drop-proxy-gives-up',
+      title: 'plain TCP from the ambient pod under a node-side drop, ztunnel gives up first',
+      technique: 'tcp',
+      port: ports.tcp,
+      ...proxyGivesUpFirst(1200),
+      why: "ztunnel's connect times out and it drops the app's connection: EOF, as the probe had sent nothing",
+    },
+    {
+      id: 'tcp-identity-deny',
+      title: 'plain TCP from the ambient pod to a destination whose AuthorizationPolicy denies it',
+      technique: 'tcp',
+      defence: 'AuthorizationPolicy DENY (L4)',
+      defended: true,
+      from: 'attacker',
+      to: 'target',
+      port: ports.tcp,
+      arrange: deny('attacker', 'outbound', 'attacker', 'target', ports.tcp),
+      expect: 'blocked',
+      layer: 'mesh-l4',
+      why: 'the destination ztunnel refuses the CONNECT before it dials the app; the source ztunnel drops the connection: EOF for a client that waits to be spoken to',
+    },
+    {
+      id: 'http-identity-deny',
+      title: 'HTTP from the ambient pod to a destination whose AuthorizationPolicy denies it',
+      technique: 'http',
+      defence: 'AuthorizationPolicy DENY (L4)',
+      defended: true,
+      from: 'attacker',
+      to: 'target',
+      port: ports.http,
+      arrange: deny('attacker', 'outbound', 'attacker', 'target', ports.http),
+      expect: 'blocked',
+      layer: 'mesh-l4',
+      why: 'ztunnel drops the connection with the request unread: the kernel answers with a reset (Istio\'s ambient tests: "connection reset by peer")',
+    },
+    {
+      id: 'http-node-drop',
+      title: 'HTTP from the ambient pod under a node-side drop',
+      technique: 'http',
+      port: ports.http,
+      ...proxyGivesUpFirst(1200),
+      why: 'ztunnel is L4 (no waypoint): no 503, it drops the connection with the request unread when its connect times out (a reset)',
+    },
+    {
+      id: 'postgres-node-drop',
+      title: 'the PostgreSQL probe from the ambient pod under a node-side drop',
+      technique: 'tcp',
+      port: ports.postgres,
+      probe: postgresProbe,
+      ...proxyGivesUpFirst(1200),
+      why: 'ztunnel accepts and drops the connection when its connect times out: no PostgreSQL message comes back',
     },
   ],
 };

@@ -3,6 +3,7 @@
 import { techniqueProtocol } from '../model/target-port.ts';
 import type { CheckInput, RunInput } from '../model/results.ts';
 import { gauntletVersion } from '../version.ts';
+import type { ProxyConnection } from './proxy-journal.ts';
 import type { LabCaseResult } from './run-lab.ts';
 import { istioVersion } from './rules.ts';
 
@@ -10,6 +11,24 @@ export const labScenario = 'kernel-lab';
 
 export function labStack(mesh: string): string {
   return `lab-${mesh}`;
+}
+
+/** One proxy's part in a case: which stand-in, which way, and what it did (open: it never reported an end). */
+function proxyDetail(connection: ProxyConnection) {
+  return {
+    standIn: connection.standIn,
+    direction: connection.direction,
+    result: connection.outcome?.result ?? 'open',
+    ...(connection.outcome
+      ? {
+          protocol: connection.outcome.protocol,
+          bytesFromDownstream: connection.outcome.bytes.fromDownstream,
+          bytesToDownstream: connection.outcome.bytes.toDownstream,
+          ms: connection.outcome.ms,
+        }
+      : {}),
+    ...(connection.outcome?.status !== undefined ? { status: connection.outcome.status } : {}),
+  };
 }
 
 export function labChecks(results: readonly LabCaseResult[], runId: (mesh: string) => string): CheckInput[] {
@@ -26,7 +45,17 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
       preludes: _preludes,
       ...fields
     } = observation;
-    const detail = { ...fields, ...evidence, defence: labCase.defence, preludeReports: observation.preludes };
+    const { crossedProxy: echoCrossedProxy, ...echoEvidence } = evidence;
+    const detail = {
+      ...fields,
+      ...echoEvidence,
+      // What the destination's echo said (127.0.0.6, x-envoy-*) next to what the stand-ins' journals say.
+      ...(echoCrossedProxy !== undefined ? { echoCrossedProxy } : {}),
+      crossedProxy: result.crossedProxy,
+      proxy: result.proxyConnections.map(proxyDetail),
+      defence: labCase.defence,
+      preludeReports: observation.preludes,
+    };
     const durationMs = Math.round(timings.totalMs);
     return {
       testId: `${stack}/${labScenario}/${variant}/${labCase.id}`,

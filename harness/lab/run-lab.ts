@@ -1,6 +1,7 @@
-// Runs lab groups on the real kernel: builds the topology, loads Istio's rules into the attacker pod,
-// starts the targets and the supervised proxy stand-in, runs each case (arranging and undoing its
-// defence), and tears everything down, even when something fails.
+// Runs lab groups on the real kernel: builds the topology, loads Istio's rules into the meshed pods,
+// starts the targets and a supervised proxy stand-in per meshed pod, runs each case (arranging and
+// undoing its defence, reading the stand-ins' journals to tell whether the probe crossed a proxy), and
+// tears everything down, even when something fails.
 import type { Observation } from '../agent/protocol.ts';
 import { checkOutcome } from '../model/check.ts';
 import type { CheckOutcome } from '../model/verdict.ts';
@@ -8,13 +9,17 @@ import { classify } from '../probe/classify.ts';
 import type { Classification } from '../probe/classify.ts';
 import type { Shell } from '../shell.ts';
 import { root } from './identity.ts';
-import type { LabCase, LabGroup } from './lab-cases.ts';
+import type { LabCase, LabContext, LabGroup } from './lab-cases.ts';
 import { ports, probeTimeoutMs } from './lab-cases.ts';
-import { probeOne, standInCommand, startServer } from './lab-agent.ts';
+import { probeOne, startServer } from './lab-agent.ts';
 import type { LabAgent } from './lab-agent.ts';
 import type { Launcher, RunningProcess } from './launcher.ts';
-import { loadRules } from './rules.ts';
-import { supervise } from './supervisor.ts';
+import { connectionsOf } from './proxy-journal.ts';
+import type { ProxyConnection, ProxyJournal } from './proxy-journal.ts';
+import { startProxyStandIns } from './proxy-stand-ins.ts';
+import type { ProxyStandIns } from './proxy-stand-ins.ts';
+import { loadRules, reloadRules } from './rules.ts';
+import type { RuleSet } from './rules.ts';
 import type { Supervisor } from './supervisor.ts';
 import { createTopology } from './topology.ts';
 import type { Topology } from './topology.ts';
@@ -31,6 +36,10 @@ export interface LabCaseResult {
   observation: Observation;
   classification: Classification;
   outcome: CheckOutcome;
+  /** A proxy stand-in's journal shows this probe's connection (accepted during the case, from its source to its destination). */
+  crossedProxy: boolean;
+  /** Those connections, with what each proxy did. */
+  proxyConnections: ProxyConnection[];
   startedAt: string;
   durationMs: number;
 }
@@ -40,12 +49,14 @@ export const restartDelayMs = 1500;
 
 export interface StartedGroup {
   topology: Topology;
+  /** The meshed attacker's stand-in (its restarts show a quitquitquit). */
   standIn: Supervisor;
+  proxies: ProxyStandIns;
   agent: LabAgent;
   stop(): Promise<void>;
 }
 
-/** Builds a group's topology with rules, targets and stand-in; `stop()` undoes all of it. */
+/** Builds a group's topology with rules, targets and stand-ins; `stop()` undoes all of it. */
 export async function startGroup(environment: LabEnvironment, group: LabGroup): Promise<StartedGroup> {
   const agent: LabAgent = {
     shell: environment.shell,
@@ -54,32 +65,36 @@ export async function startGroup(environment: LabEnvironment, group: LabGroup): 
   };
   const topology = await createTopology(environment.shell, group.pods);
   const servers: RunningProcess[] = [];
-  let standIn: Supervisor | undefined;
+  let proxies: ProxyStandIns | undefined;
   const stop = async () => {
-    await standIn?.stop();
+    await proxies?.stop();
     for (const server of servers) server.kill('SIGKILL');
     await topology.teardown();
   };
   try {
-    const attacker = topology.pod(group.pods[0] ?? 'attacker');
-    await loadRules(environment.shell, attacker.namespace, group.mesh === 'sidecar' ? 'sidecar' : 'ambient');
-    const target = topology.pod('target');
-    servers.push(
-      await startServer(agent, target.namespace, [
-        '--name',
-        'target',
-        '--tcp',
-        String(ports.tcp),
-        '--http',
-        String(ports.http),
-        '--udp',
-        String(ports.udp),
-        '--dns',
-        String(ports.dns),
-        '--dns-answer',
-        target.address,
-      ]),
-    );
+    for (const pod of group.meshed)
+      await loadRules(environment.shell, topology.pod(pod).namespace, ruleSet(group));
+    for (const name of group.targets) {
+      const target = topology.pod(name);
+      servers.push(
+        await startServer(agent, target.namespace, [
+          '--name',
+          name,
+          '--tcp',
+          String(ports.tcp),
+          '--http',
+          String(ports.http),
+          '--http',
+          String(ports.httpAsTcp),
+          '--udp',
+          String(ports.udp),
+          '--dns',
+          String(ports.dns),
+          '--dns-answer',
+          target.address,
+        ]),
+      );
+    }
     if (topology.pods['outside'])
       servers.push(
         await startServer(agent, topology.pod('outside').namespace, [
@@ -91,15 +106,32 @@ export async function startGroup(environment: LabEnvironment, group: LabGroup): 
           String(ports.tcp),
         ]),
       );
-    standIn = await supervise(
-      environment.launcher,
-      ['ip', ...standInCommand(agent, attacker.namespace, group.standInIdentity, `${group.mesh}-stand-in`)],
-      { restartDelayMs, maxStarts: 50 },
-    );
-    return { topology, standIn, agent, stop };
+    proxies = await startProxyStandIns(environment.launcher, topology, group, restartDelayMs);
+    const attacker = proxies.get(group.meshed[0] ?? 'attacker');
+    return { topology, standIn: attacker.supervisor, proxies, agent, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+function ruleSet(group: LabGroup): RuleSet {
+  return group.mesh === 'sidecar' ? 'sidecar' : 'ambient';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until every connection the stand-ins accepted since `mark` has ended (so the case's journal is
+ * complete and its policy can be undone), bounded by `withinMs`. Two quiet polls in a row, so a line
+ * still in the pipe arrives.
+ */
+async function settleJournal(journal: ProxyJournal, mark: number, withinMs: number): Promise<void> {
+  const until = performance.now() + withinMs;
+  let quiet = 0;
+  while (quiet < 2 && performance.now() < until) {
+    await sleep(25);
+    quiet = journal.pending(mark) === 0 ? quiet + 1 : 0;
   }
 }
 
@@ -108,13 +140,19 @@ export async function runCase(
   group: LabGroup,
   labCase: LabCase,
 ): Promise<LabCaseResult> {
-  const { topology, agent, standIn } = started;
-  await standIn.ready(15_000);
-  const undo = labCase.arrange ? await labCase.arrange(topology) : undefined;
+  const { topology, agent, standIn, proxies } = started;
+  for (const proxy of proxies.all) await proxy.supervisor.ready(15_000);
+  const context: LabContext = {
+    topology,
+    proxy: (pod) => proxies.get(pod).policy,
+    reloadRules: (pod) => reloadRules(agent.shell, topology.pod(pod).namespace, ruleSet(group)),
+  };
+  const undo = labCase.arrange ? await labCase.arrange(context) : undefined;
   const startedAt = new Date();
   const began = performance.now();
   const startsBefore = standIn.starts;
   try {
+    const mark = proxies.journal.mark();
     const observation = await probeOne(
       agent,
       topology.pod(labCase.from).namespace,
@@ -123,12 +161,20 @@ export async function runCase(
         technique: labCase.technique,
         host: topology.pod(labCase.to).address,
         port: labCase.port,
-        timeoutMs: probeTimeoutMs,
+        timeoutMs: labCase.probeTimeoutMs ?? probeTimeoutMs,
         preludes: labCase.preludes ?? [],
         ...(labCase.probe ? labCase.probe(topology) : {}),
       },
       labCase.identity ?? root,
     );
+    // A proxy may still be connecting after the probe gave up (ztunnel does not watch the app).
+    const longestConnect = Math.max(...proxies.all.map((proxy) => proxy.policy.current.connectTimeoutMs));
+    await settleJournal(proxies.journal, mark, longestConnect + 2000);
+    const proxyConnections = connectionsOf(proxies.journal.since(mark), {
+      source: topology.pod(labCase.from).address,
+      host: topology.pod(labCase.to).address,
+      port: labCase.port,
+    });
     const classification = classify(observation, { technique: labCase.technique });
     return {
       group,
@@ -136,6 +182,8 @@ export async function runCase(
       observation,
       classification,
       outcome: checkOutcome({ verdict: labCase.expect }, classification.verdict),
+      crossedProxy: proxyConnections.length > 0,
+      proxyConnections,
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - began),
     };

@@ -1,6 +1,7 @@
-// Keeps the proxy stand-in running the way kubelet keeps a sidecar container running: when it exits
+// Keeps a proxy stand-in running the way kubelet keeps a sidecar container running: when it exits
 // (POST /quitquitquit), start it again after a delay. If its ports are taken meanwhile (an attacker's
-// hijack), the start fails and is retried after the same delay. Bounded by `maxStarts`.
+// hijack), the start fails and is retried after the same delay. Bounded by `maxStarts`. Every stdout
+// line after an instance's ready line goes to `onLine` (the stand-in's journal), whichever instance.
 import type { Launcher, RunningProcess } from './launcher.ts';
 
 export interface Supervisor {
@@ -20,7 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function supervise(
   launcher: Launcher,
   command: readonly string[],
-  options: { restartDelayMs: number; maxStarts?: number },
+  options: { restartDelayMs: number; maxStarts?: number; onLine?: (line: string) => void },
 ): Promise<Supervisor> {
   const [program, ...args] = command;
   if (!program) throw new Error('supervise: empty command');
@@ -34,6 +35,7 @@ export async function supervise(
     starts += 1;
     alive = false;
     const started = launcher.start(program, args);
+    if (options.onLine) started.onLine(options.onLine);
     current = started;
     void started.firstLine.then(
       () => {

@@ -1,33 +1,26 @@
-// Ambient's in-pod redirect (Istio 1.30.3 ambient-inpod.v4.rules) on this kernel: the 0x539 mark
-// exemption and the kubelet-probe source address, each with and without its counter-measure.
+// Ambient's in-pod redirect (Istio 1.30.3 ambient-inpod.v4.rules) on this kernel, with a ztunnel
+// stand-in that forwards as ztunnel does: the 0x539 mark exemption, the kubelet-probe source address,
+// and what a drop or a deny behind ztunnel looks like to the app.
 import test from 'ava';
 import { ambientGroup, kubeletProbeSource } from '../../harness/lab/lab-cases.ts';
-import { runCase, startGroup } from '../../harness/lab/run-lab.ts';
-import type { LabCaseResult, StartedGroup } from '../../harness/lab/run-lab.ts';
-import { labEnvironment } from './lab-env.ts';
+import { journal, labGroupTests } from './lab-group.ts';
 
-const environment = labEnvironment();
-let started: StartedGroup | undefined;
+const lab = labGroupTests(ambientGroup);
+const { run } = lab;
 
-test.before(async () => {
-  started = await startGroup(environment, ambientGroup);
-});
-test.after.always(async () => {
-  await started?.stop();
-  environment.cleanup();
-});
-
-async function run(id: string): Promise<LabCaseResult> {
-  const labCase = ambientGroup.cases.find((candidate) => candidate.id === id);
-  if (!started || !labCase) throw new Error(`cannot run ${id}`);
-  return runCase(started, ambientGroup, labCase);
-}
-
-test.serial('unmarked TCP is redirected to the ztunnel stand-in', async (t) => {
-  const captured = await run('tcp-captured');
-  t.true(captured.observation.evidence.answeredByProxy);
-  t.is(captured.classification.verdict, 'blocked');
-});
+test.serial(
+  'unmarked TCP is redirected to the ztunnel stand-in, which forwards it marked 0x539',
+  async (t) => {
+    const captured = await run('tcp-captured');
+    t.is(captured.observation.outcome, 'connected');
+    t.is(captured.observation.evidence.echo?.name, 'target');
+    t.true(captured.observation.evidence.exchanged);
+    t.is(captured.observation.evidence.sourceSeen, lab.address('attacker'));
+    t.true(captured.crossedProxy);
+    t.deepEqual(journal(captured), ['attacker/outbound: relayed']);
+    t.is(captured.classification.verdict, 'reached');
+  },
+);
 
 test.serial(
   'so-mark 0x539 skips the redirect with NET_RAW (root, or UID 1000 holding only NET_RAW)',
@@ -36,7 +29,7 @@ test.serial(
       const escaped = await run(id);
       t.is(escaped.observation.outcome, 'connected', id);
       t.is(escaped.observation.evidence.echo?.name, 'target', id);
-      t.false(escaped.observation.evidence.answeredByProxy, id);
+      t.false(escaped.crossedProxy, id);
     }
     const denied = await run('so-mark-denied');
     t.is(denied.observation.outcome, 'prelude-failed');
@@ -56,3 +49,59 @@ test.serial(
     t.is(dropped.classification.verdict, 'blocked');
   },
 );
+
+test.serial(
+  'a node-side drop behind ztunnel: connected then silent, or closed without a byte once ztunnel gives up',
+  async (t) => {
+    const silent = await run('tcp-node-drop-silent');
+    t.is(silent.observation.outcome, 'connected');
+    t.true(silent.observation.evidence.silent);
+    // ztunnel does not watch the app while it connects: it gave up only at its own timeout (3 s).
+    t.deepEqual(journal(silent), ['attacker/outbound: upstream-timeout']);
+    t.true((silent.proxyConnections[0]?.outcome?.ms ?? 0) >= 2900);
+    t.is(silent.classification.verdict, 'blocked');
+    const gaveUp = await run('tcp-node-drop-proxy-gives-up');
+    t.is(gaveUp.observation.outcome, 'connected');
+    t.true(gaveUp.observation.evidence.closedAfterConnect);
+    t.deepEqual(journal(gaveUp), ['attacker/outbound: upstream-timeout']);
+    t.is(gaveUp.classification.verdict, 'blocked');
+  },
+);
+
+test.serial(
+  'an AuthorizationPolicy deny: ztunnel drops the connection, EOF for a client that waits, a reset for one that spoke',
+  async (t) => {
+    const waiting = await run('tcp-identity-deny');
+    t.is(waiting.observation.outcome, 'connected');
+    t.true(waiting.observation.evidence.closedAfterConnect);
+    t.is(waiting.observation.evidence.echo, undefined);
+    t.deepEqual(journal(waiting), ['attacker/outbound: denied']);
+    t.is(waiting.classification.verdict, 'blocked');
+    t.is(waiting.classification.layer, 'mesh-l4');
+    const spoke = await run('http-identity-deny');
+    t.is(spoke.observation.outcome, 'reset');
+    t.regex(spoke.observation.message ?? '', /read ECONNRESET/, 'a real RST: the request was never read');
+    t.deepEqual(journal(spoke), ['attacker/outbound: denied']);
+    t.is(spoke.proxyConnections[0]?.outcome?.bytes.fromDownstream, 0);
+    t.is(spoke.classification.verdict, 'blocked');
+    t.is(spoke.classification.layer, 'mesh-l4');
+  },
+);
+
+test.serial(
+  'HTTP and PostgreSQL under a node-side drop: ztunnel speaks no HTTP, its drop of unread bytes is a reset',
+  async (t) => {
+    const http = await run('http-node-drop');
+    t.is(http.observation.outcome, 'reset');
+    t.is(http.observation.status, undefined, 'no 503: ztunnel is L4');
+    t.deepEqual(journal(http), ['attacker/outbound: upstream-timeout']);
+    t.is(http.classification.verdict, 'blocked');
+    const postgres = await run('postgres-node-drop');
+    t.is(postgres.observation.evidence.postgres?.messages, 0);
+    t.regex(postgres.observation.evidence.postgres?.error ?? '', /ECONNRESET/);
+    t.deepEqual(journal(postgres), ['attacker/outbound: upstream-timeout']);
+    t.is(postgres.classification.verdict, 'blocked');
+  },
+);
+
+lab.everyCaseRan();

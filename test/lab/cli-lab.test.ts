@@ -15,15 +15,26 @@ test('gauntlet lab --group ambient prints escaped/contained per defence and writ
   t.is(result.exitCode, 0, result.stderr);
   t.regex(result.stdout, /ambient\s+tcp\+so-mark\s+without NET_RAW and NET_ADMIN withheld\s+ESCAPED/);
   t.regex(result.stdout, /ambient\s+spoof-source\s+with strict reverse-path filter on the node\s+contained/);
+  t.regex(result.stdout, /ambient\s+tcp\s+with ztunnel redirect\s+via proxy/);
+  t.regex(result.stdout, /ambient\s+http\s+with AuthorizationPolicy DENY \(L4\)\s+contained/);
   const file = join(out, 'results.json');
   const results = parseResults(readFileSync(file, 'utf8'), file);
   t.is(results.runs[0]?.environment.stack, 'lab-ambient');
   t.is(results.runs[0]?.status, 'complete');
-  t.is(results.checks.length, 6);
+  t.is(results.checks.length, 12);
   t.true(results.checks.every((check) => check.outcome === 'pass'));
   const spoof = results.checks.find((check) => check.probe === 'spoof-kubelet-source');
   t.is(spoof?.verdict, 'reached');
   t.is(spoof?.observation.detail['sourceSeen'], '169.254.7.127');
+  t.is(spoof?.observation.detail['crossedProxy'], false);
+  const captured = results.checks.find((check) => check.probe === 'tcp-captured');
+  t.is(captured?.observation.detail['crossedProxy'], true);
+  t.deepEqual(
+    (captured?.observation.detail['proxy'] as { standIn: string; direction: string; result: string }[]).map(
+      ({ standIn, direction, result }) => `${standIn}/${direction}: ${result}`,
+    ),
+    ['attacker/outbound: relayed'],
+  );
 });
 
 test('without root gauntlet lab names what is missing and exits 2', (t) => {

@@ -22,9 +22,11 @@ import { parseFlags } from '../flags.ts';
 const usage = `Usage: sudo gauntlet lab [--out DIR] [--group sidecar|ambient]
 
 Runs every probe technique and attack prelude against this machine's kernel, in throwaway network
-namespaces (198.18.0.0/16) loaded with Istio 1.30.3's real sidecar and ambient capture rules, each
-with and without its counter-measure. Prints technique x defence -> escaped / contained with the
-evidence, and writes DIR/results.json (default ./gauntlet-lab) for \`gauntlet report\`.
+namespaces (198.18.0.0/16) loaded with Istio 1.30.3's real sidecar and ambient capture rules and
+stand-in proxies that forward, deny and time out as Envoy and ztunnel do, each case with and without
+its counter-measure. Prints technique x defence -> ESCAPED (reached past the proxy) / via proxy
+(reached through it) / contained, with the evidence, and writes DIR/results.json (default
+./gauntlet-lab) for \`gauntlet report\`.
 Needs root, iproute2, iptables and python3. Exit 0: every case behaved as documented; 1: some did
 not (the kernel disagrees with the docs, or a probe lies); 2: the lab could not run.
 
@@ -79,14 +81,18 @@ function line(result: LabCaseResult): string {
   const { labCase, classification, outcome } = result;
   const technique = [labCase.technique, ...(labCase.preludes ?? [])].join('+');
   const defence = `${labCase.defended ? 'with' : 'without'} ${labCase.defence}`;
+  // A flow that reached its destination through the mesh proxy went where the mesh let it; one that
+  // reached it past the proxy (or from outside the mesh) escaped.
   const verdict =
     classification.verdict === 'reached'
-      ? 'ESCAPED'
+      ? result.crossedProxy
+        ? 'via proxy'
+        : 'ESCAPED'
       : classification.verdict === 'blocked'
         ? 'contained'
         : 'inconclusive';
   const mark = outcome === 'pass' ? ' ' : '!';
-  return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${classification.reason}\n`;
+  return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${labCase.id}: ${classification.reason}\n`;
 }
 
 async function runLab(values: { out?: string; group?: string }, io: CommandIo): Promise<0 | 1 | 2> {
