@@ -5,6 +5,7 @@
 import { $ } from 'zx';
 import { GauntletError } from './errors.ts';
 import { formatCommandFailure } from './text/command-failure.ts';
+import type { CommandOutcome } from './text/command-failure.ts';
 
 export interface ShellOptions {
   input?: string;
@@ -14,14 +15,8 @@ export interface ShellOptions {
   cwd?: string;
 }
 
-export interface ShellResult {
-  command: string[];
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** Set when the process was killed (timeout or abort). */
-  signal?: string;
-}
+/** How a program ended (the shape text/command-failure.ts formats). */
+export type ShellResult = CommandOutcome;
 
 export interface Shell {
   /** Runs a program; resolves with its result whatever the exit code. */

@@ -20,7 +20,7 @@ import { sortProblems } from './problem.ts';
 import type { YamlSource } from './yaml-source.ts';
 import { scenarioApplies } from '../model/applies.ts';
 import type { Controls } from '../model/controls.ts';
-import { defaultControlsPath, parseControls } from '../model/controls.ts';
+import { defaultControlsPath, parseControls } from './controls-file.ts';
 import { GauntletError } from '../errors.ts';
 
 export interface Catalog {

@@ -1,7 +1,7 @@
 // Retries an API call while its failure is transient (api-errors.ts), with a bounded number of
 // attempts and exponential backoff; anything else is thrown at once, for the caller to interpret.
 // The sleep is injected so tests run without waiting.
-import { abortableSleep } from '../run/sleep.ts';
+import { abortableSleep } from '../abortable-sleep.ts';
 import { isTransient } from './api-errors.ts';
 
 export interface RetryPolicy {

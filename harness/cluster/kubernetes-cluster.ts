@@ -23,7 +23,7 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 import { GauntletError } from '../errors.ts';
-import { abortableSleep } from '../run/sleep.ts';
+import { abortableSleep } from '../abortable-sleep.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
 import type { ApplyOutcome, Cluster, ExecResult, ServicePort, WorkloadReadiness } from './cluster.ts';
 import { fieldManager } from './cluster.ts';

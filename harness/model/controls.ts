@@ -1,12 +1,7 @@
 // reports/controls.yaml: the compliance controls gauntlet's traffic evidence supports, keyed by
 // catalog and version (`cis-k8s-1.12:5.3.2`, `nist-800-53r5:sc-7`). Reports look controls up here
 // to print their titles and what a flow evidences.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseWithSchema } from '../catalog/load-file.ts';
-import { formatProblem } from '../catalog/problem.ts';
-import { GauntletError } from '../errors.ts';
 
 const ControlEntry = z
   .object({
@@ -52,49 +47,6 @@ export interface Control {
 }
 
 export type Controls = ReadonlyMap<string, Control>;
-
-export const defaultControlsPath = fileURLToPath(new URL('../../reports/controls.yaml', import.meta.url));
-
-export function parseControls(text: string, file: string): Controls {
-  const { value, source, problems } = parseWithSchema(ControlsFile, file, text);
-  const all = [...problems];
-  if (value && source)
-    for (const [key, catalog] of Object.entries(value.catalogs))
-      if (!key.endsWith(catalog.version))
-        all.push(
-          source.problemAt(
-            ['catalogs', key],
-            `catalog id must end with its version "${catalog.version}" (numbers move between versions)`,
-            { key: true },
-          ),
-        );
-  if (all.length > 0 || !value) {
-    const first = all[0];
-    throw new GauntletError(
-      'GAUNTLET_INVALID_CATALOG',
-      first ? formatProblem(first) : `${file}: invalid controls file`,
-    );
-  }
-  const controls = new Map<string, Control>();
-  for (const [catalog, entry] of Object.entries(value.catalogs))
-    for (const [control, details] of Object.entries(entry.controls))
-      controls.set(`${catalog}:${control}`, {
-        id: `${catalog}:${control}`,
-        catalog,
-        catalogTitle: entry.title,
-        catalogVersion: entry.version,
-        control,
-        title: details.title,
-        evidence: details.evidence,
-        ...(details.unverified !== undefined ? { unverified: details.unverified } : {}),
-      });
-  return controls;
-}
-
-/** Loads reports/controls.yaml (or another file). */
-export function loadControls(path: string = defaultControlsPath, displayName = path): Controls {
-  return parseControls(readFileSync(path, 'utf8'), displayName);
-}
 
 /** A control's description, or a placeholder that says it is not in controls.yaml. */
 export function describeControl(controls: Controls, id: string): Control {

@@ -4,8 +4,8 @@
 import type { Cluster, PodInfo } from '../cluster/cluster.ts';
 import type { Docker } from '../provision/docker.ts';
 import { agentPath } from '../plan/render-workloads.ts';
-import type { AgentClient, AgentHost, BatchOutcome, PreparedProbe } from '../run/agent-client.ts';
-import type { RawObservation } from '../run/flow.ts';
+import type { AgentClient, AgentHost, BatchOutcome, PreparedProbe } from './agent-client.ts';
+import type { RawObservation } from './raw-observation.ts';
 import { agentProbeRequest } from './agent-request.ts';
 import { parseObservation } from '../agent/protocol.ts';
 

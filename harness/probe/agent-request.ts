@@ -1,7 +1,7 @@
 // A prepared probe (planned, destination resolved) as the agent's batch entry (harness/agent/protocol.ts).
 import type { ProbeRequestInput } from '../agent/protocol.ts';
 import { inPodPreludes } from '../model/technique.ts';
-import type { PreparedProbe } from '../run/agent-client.ts';
+import type { PreparedProbe } from './agent-client.ts';
 
 /** The database and role the "database outside the mesh" accepts (harness/provision/external-targets.ts). */
 export const postgresLogin = { user: 'postgres', database: 'postgres' } as const;

@@ -1,7 +1,16 @@
 // The run's judge: the pure classifier (classify.ts) with the planned probe's technique as context,
 // and the admission controller's own words kept in the reason.
-import type { Classify } from '../run/execute-instance.ts';
+import type { DestinationAnswer } from '../model/destination-answer.ts';
+import type { Layer, Verdict } from '../model/verdict.ts';
+import type { PlannedProbe } from '../plan/plan-probes.ts';
 import { classify } from './classify.ts';
+import type { RawObservation } from './raw-observation.ts';
+
+/** How the run judges one observation of a planned probe. */
+export type Classify = (
+  observation: RawObservation,
+  planned: PlannedProbe,
+) => { verdict: Verdict; layer?: Layer; reason: string; answer?: DestinationAnswer };
 
 export const classifyFlow: Classify = (observation, planned) => {
   const judged = classify(observation, { technique: planned.probe.technique });

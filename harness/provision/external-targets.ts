@@ -31,7 +31,6 @@ import { GauntletError } from '../errors.ts';
 import type { ExternalName } from '../model/builtin.ts';
 import { relayPorts } from '../model/builtin.ts';
 import { gauntletVersion } from '../version.ts';
-import type { ExternalTargets } from '../run/environment.ts';
 import type { Docker, Labels } from './docker.ts';
 import { projectRoot } from './probe-image.ts';
 
@@ -62,7 +61,11 @@ export interface ExternalTargetsOptions {
   root?: string; // the project folder holding images/postgres
 }
 
-export interface StartedExternalTargets extends ExternalTargets {
+/** What was started; the run wraps it as its ExternalTargets (harness/run/environment.ts). */
+export interface StartedExternalTargets {
+  /** Address of each started target on the network. */
+  addresses: Partial<Record<ExternalName, string>>;
+  stop(signal: AbortSignal): Promise<void>;
   relay?: { address: string; ports: typeof relayPorts; container: string };
   postgres?: { address: string; image: string; container: string } & typeof postgresAccess;
   /** Ids of the containers started. */

@@ -5,7 +5,7 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import type { ExternalName } from '../model/builtin.ts';
 import type { Plan } from '../plan/plan.ts';
-import type { AgentHost } from './agent-client.ts';
+import type { AgentHost } from '../probe/agent-client.ts';
 
 export interface ClusterHandle {
   name: string;

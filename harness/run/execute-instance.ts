@@ -3,15 +3,13 @@
 import type { ApplyOutcome, PodInfo, WorkloadReadiness } from '../cluster/cluster.ts';
 import { GauntletError } from '../errors.ts';
 import { checkOutcome, combineAttempts } from '../model/check.ts';
-import type { DestinationAnswer } from '../model/destination-answer.ts';
-import type { Layer, Verdict } from '../model/verdict.ts';
 import { labels } from '../plan/naming.ts';
 import type { Instance } from '../plan/plan.ts';
 import type { PlannedProbe } from '../plan/plan-probes.ts';
 import { isOutsideClient, sourceKey } from '../plan/plan-probes.ts';
 import { podAgentHost } from '../probe/agent-exec.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
-import type { AgentClient, AgentHost, PreparedProbe } from './agent-client.ts';
+import type { AgentClient, AgentHost, PreparedProbe } from '../probe/agent-client.ts';
 import type { DiagnosticsCollector } from './diagnostics.ts';
 import type { ClusterHandle, ExternalTargets } from './environment.ts';
 import type { Counts } from './events.ts';
@@ -22,10 +20,8 @@ import type { Progress } from './progress.ts';
 import type { Resolved } from './resolve-destination.ts';
 import { prepareProbe } from './prepare-probe.ts';
 
-export type Classify = (
-  observation: RawObservation,
-  planned: PlannedProbe,
-) => { verdict: Verdict; layer?: Layer; reason: string; answer?: DestinationAnswer };
+export type { Classify } from '../probe/classify-flow.ts';
+import type { Classify } from '../probe/classify-flow.ts';
 
 export interface InstanceOptions {
   readyTimeoutMs: number;

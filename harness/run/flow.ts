@@ -5,12 +5,9 @@ import type { DestinationAnswer } from '../model/destination-answer.ts';
 import type { CheckOutcome, Layer, Verdict } from '../model/verdict.ts';
 import type { PlannedProbe } from '../plan/plan-probes.ts';
 
-/** An observation as the agent reported it (harness/agent/protocol.ts), or one the run made itself. */
-export interface RawObservation {
-  id: string;
-  outcome: string;
-  [field: string]: unknown;
-}
+import type { RawObservation } from '../probe/raw-observation.ts';
+
+export type { RawObservation } from '../probe/raw-observation.ts';
 
 export interface FlowAttempt {
   attempt: number;

@@ -3,7 +3,7 @@
 // The run (execute-instance.ts) and the container tier's pod rehearsal both prepare probes here, so
 // what the rehearsal sends is what a run sends.
 import type { PlannedProbe } from '../plan/plan-probes.ts';
-import type { PreparedProbe } from './agent-client.ts';
+import type { PreparedProbe } from '../probe/agent-client.ts';
 import type { ResolveContext, Resolved } from './resolve-destination.ts';
 import { resolveDestination } from './resolve-destination.ts';
 

@@ -5,7 +5,7 @@
 import { GauntletError } from '../errors.ts';
 import { labels } from '../plan/naming.ts';
 import type { Plan } from '../plan/plan.ts';
-import type { AgentClient } from './agent-client.ts';
+import type { AgentClient } from '../probe/agent-client.ts';
 import { DiagnosticsCollector } from './diagnostics.ts';
 import type { ClusterHandle, ExternalTargets, RunEnvironment, VersionsSeen } from './environment.ts';
 import type { Classify, InstanceOptions } from './execute-instance.ts';

@@ -1,6 +1,15 @@
 // Pure formatting of a failed external command: what ran, how it ended, and the stderr lines that
 // matter (the last few non-empty ones, where tools print the error), so one failure reads in one glance.
-import type { ShellResult } from '../shell.ts';
+
+/** How an external command ended: what harness/shell.ts returns, and what this file formats. */
+export interface CommandOutcome {
+  command: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Set when the process was killed (timeout or abort). */
+  signal?: string;
+}
 
 const exitMeanings: Record<number, string> = {
   124: 'timed out',
@@ -11,7 +20,7 @@ const exitMeanings: Record<number, string> = {
   143: 'terminated (SIGTERM)',
 };
 
-export function describeExit(result: Pick<ShellResult, 'exitCode' | 'signal'>): string {
+export function describeExit(result: Pick<CommandOutcome, 'exitCode' | 'signal'>): string {
   if (result.signal) return `killed by ${result.signal}`;
   const meaning = exitMeanings[result.exitCode];
   return meaning ? `exit ${result.exitCode}, ${meaning}` : `exit ${result.exitCode}`;
@@ -25,7 +34,7 @@ export function formatCommand(command: readonly string[]): string {
   return command.map(quoteArgument).join(' ');
 }
 
-export function formatCommandFailure(result: ShellResult, what?: string, maxLines = 3): string {
+export function formatCommandFailure(result: CommandOutcome, what?: string, maxLines = 3): string {
   const lines = (result.stderr || result.stdout)
     .split('\n')
     .map((line) => line.trim())

@@ -14,7 +14,7 @@ import { describeDestination, isOutsideClient } from '../../harness/plan/plan-pr
 import { agentExecClient, containerAgentHost, podAgentHost } from '../../harness/probe/agent-exec.ts';
 import { startExternalTargets } from '../../harness/provision/external-targets.ts';
 import type { StartedExternalTargets } from '../../harness/provision/external-targets.ts';
-import type { AgentHost } from '../../harness/run/agent-client.ts';
+import type { AgentHost } from '../../harness/probe/agent-client.ts';
 import { plural } from '../../harness/text/plural.ts';
 import { formatTable } from '../../harness/text/table.ts';
 import { dockerBackedCluster } from './support/docker-backed-cluster.ts';

@@ -9,7 +9,7 @@ import type {
   PodInfo,
   WorkloadReadiness,
 } from '../../harness/cluster/cluster.ts';
-import type { AgentClient, BatchOutcome, PreparedProbe } from '../../harness/run/agent-client.ts';
+import type { AgentClient, BatchOutcome, PreparedProbe } from '../../harness/probe/agent-client.ts';
 import type { ClusterHandle, ExternalTargets, RunEnvironment } from '../../harness/run/environment.ts';
 import type { RawObservation } from '../../harness/run/flow.ts';
 import type { KubeObject } from '../../harness/plan/render-workloads.ts';

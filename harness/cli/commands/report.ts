@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GauntletError } from '../../errors.ts';
-import { loadControls } from '../../model/controls.ts';
+import { loadControls } from '../../catalog/controls-file.ts';
 import { mergeResults } from '../../model/results.ts';
-import { parseWaivers } from '../../model/waivers.ts';
+import { parseWaivers } from '../../catalog/waivers-file.ts';
 import { gauntletVersion } from '../../version.ts';
 import { applyWaivers } from '../../../reports/apply-waivers.ts';
 import { readResultsFile } from '../../../reports/read-results.ts';

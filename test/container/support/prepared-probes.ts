@@ -3,7 +3,7 @@
 // ids `<probe id>#<n>`, the relay's address for udp-tunnel, the name to resolve for dns).
 import type { Cluster, PodInfo, WorkloadReadiness } from '../../../harness/cluster/cluster.ts';
 import type { PlannedProbe } from '../../../harness/plan/plan-probes.ts';
-import type { PreparedProbe } from '../../../harness/run/agent-client.ts';
+import type { PreparedProbe } from '../../../harness/probe/agent-client.ts';
 import type { ExternalTargets } from '../../../harness/run/environment.ts';
 import { prepareProbe } from '../../../harness/run/prepare-probe.ts';
 

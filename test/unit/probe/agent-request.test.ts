@@ -6,7 +6,7 @@ import { techniques } from '../../../harness/model/technique.ts';
 import type { PlannedProbe } from '../../../harness/plan/plan-probes.ts';
 import { agentProbeRequest } from '../../../harness/probe/agent-request.ts';
 import { batchTimeoutMs, parseObservationLine } from '../../../harness/probe/agent-exec.ts';
-import type { PreparedProbe } from '../../../harness/run/agent-client.ts';
+import type { PreparedProbe } from '../../../harness/probe/agent-client.ts';
 
 const extra: Record<string, Record<string, unknown>> = {
   http: { http: { method: 'POST', path: '/admin', headers: { 'x-test': '1' } } },

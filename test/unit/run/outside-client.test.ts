@@ -9,7 +9,7 @@ import type { ExecutionContext } from 'ava';
 import { loadCatalog } from '../../../harness/catalog/catalog.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
 import type { Plan } from '../../../harness/plan/plan.ts';
-import type { PreparedProbe } from '../../../harness/run/agent-client.ts';
+import type { PreparedProbe } from '../../../harness/probe/agent-client.ts';
 import type { Classify } from '../../../harness/run/execute-instance.ts';
 import type { ClusterHandle, ExternalTargets } from '../../../harness/run/environment.ts';
 import { flowToCheck } from '../../../harness/run/write-results.ts';

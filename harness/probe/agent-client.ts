@@ -4,7 +4,7 @@
 // the agent's JSON batch; unit tests use a fake.
 import type { ExecResult } from '../cluster/cluster.ts';
 import type { PlannedProbe } from '../plan/plan-probes.ts';
-import type { RawObservation } from './flow.ts';
+import type { RawObservation } from './raw-observation.ts';
 
 /** One attempt of one planned probe, with its destination resolved. */
 export interface PreparedProbe {
