@@ -1,6 +1,7 @@
 // Speed goal of issue 5: 100,000 probe results into every report format in under 3 s, with
 // report.html under 5 MB. Prints seconds per format and the sizes. Run: npm run bench:reports.
-import { loadControls } from '../harness/model/controls.ts';
+import { loadControls } from '../harness/catalog/controls-file.ts';
+import type { DestinationAnswer } from '../harness/model/destination-answer.ts';
 import type { Check, Results, Run } from '../harness/model/results.ts';
 import { resultsKind, resultsSchemaVersion } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
@@ -32,6 +33,20 @@ function outcomeFor(index: number): CheckOutcome {
   return 'pass';
 }
 
+/** What the destination said on a reached flow: the database's echo, or PostgreSQL itself. */
+function answerFor(n: number, udp: boolean): DestinationAnswer {
+  if (!udp && n % 3 === 0)
+    return { kind: 'postgres', messages: 14, authenticated: true, rows: 1, serverVersion: '16.4' };
+  return {
+    kind: 'echo',
+    protocol: udp ? 'udp' : 'tcp',
+    name: 'db',
+    sourceSeen: `10.244.${n % 50}.7`,
+    crossedProxy: n % 5 === 0,
+    ...(udp ? {} : { exchanged: true }),
+  };
+}
+
 function buildResults(): Results {
   const runs: Run[] = [];
   const checks: Check[] = [];
@@ -46,6 +61,7 @@ function buildResults(): Results {
       status: 'complete',
       missing: [],
       skipped: [],
+      unverifiedDownloads: [],
       environment: {
         stack,
         calico: { version: 'v3.32.1', dataplane: 'iptables' },
@@ -102,6 +118,7 @@ function buildResults(): Results {
         verdict,
         ...(blocked ? { layer: 'network-policy' as const } : {}),
         reason: blocked ? 'no answer in 3000 ms' : 'echo came back',
+        ...(verdict === 'reached' ? { answer: answerFor(n, n % 4 === 0) } : {}),
         attempts: [
           {
             attempt: 1,

@@ -6,12 +6,15 @@
 import type { Check, Results } from '../harness/model/results.ts';
 import type { Layer, Verdict } from '../harness/model/verdict.ts';
 import { plural } from '../harness/text/plural.ts';
+import { answerText } from './summary-model.ts';
 
 export interface FlowState {
   verdict: Verdict;
   layer?: Layer;
   outcome: Check['outcome'];
   reason: string;
+  /** Who answered, on a reached flow (`answerText`). */
+  answer?: string;
 }
 
 export interface DiffEntry {
@@ -38,11 +41,13 @@ export interface RunsDiff {
 }
 
 function state(check: Check): FlowState {
+  const answer = answerText(check);
   return {
     verdict: check.verdict,
     ...(check.layer ? { layer: check.layer } : {}),
     outcome: check.outcome,
     reason: check.reason,
+    ...(answer !== undefined ? { answer } : {}),
   };
 }
 
@@ -100,12 +105,14 @@ export function diffResults(base: Results, next: Results): RunsDiff {
       diff.appeared.push(entry(testId, undefined, now));
       continue;
     }
+    if (was.verdict === now.verdict && was.layer === now.layer) {
+      diff.unchanged += 1;
+      continue;
+    }
     const item = entry(testId, was, now);
     const expected = now.expectation?.verdict;
-    if (was.verdict === now.verdict) {
-      if (was.layer !== now.layer) diff.layerChanged.push(item);
-      else diff.unchanged += 1;
-    } else if (now.verdict === 'inconclusive') diff.becameInconclusive.push(item);
+    if (was.verdict === now.verdict) diff.layerChanged.push(item);
+    else if (now.verdict === 'inconclusive') diff.becameInconclusive.push(item);
     else if (was.verdict === 'inconclusive') diff.noLongerInconclusive.push(item);
     else if (now.verdict === 'reached')
       (expected === 'reached' ? diff.fixed : diff.securityRegressions).push(item);
@@ -146,6 +153,13 @@ function stateText(flow: FlowState | undefined, showFailing = false): string {
   if (!flow) return 'absent';
   const note = showFailing ? failingNote[flow.outcome] : undefined;
   return `${flow.verdict}${flow.layer ? ` at ${flow.layer}` : ''}${note ? ` [${note}]` : ''}`;
+}
+
+/** Why the newer state is what it is; a flow that now reaches says who answered. */
+function whyNow(item: DiffEntry): string {
+  const reason = item.new?.reason ?? item.base?.reason ?? '';
+  const newlyReached = item.new?.verdict === 'reached' && item.base?.verdict !== 'reached';
+  return newlyReached && item.new?.answer ? `${reason}; answered by: ${item.new.answer}` : reason;
 }
 
 const sections: { key: keyof RunsDiff; title: string }[] = [
@@ -191,7 +205,7 @@ export function renderDiffText(diff: RunsDiff): string {
     lines.push(`${title} (${list.length}):`);
     for (const item of list)
       lines.push(
-        `  ${item.testId}: ${stateText(item.base)} -> ${stateText(item.new, !item.base)}${item.expected ? ` (expected ${item.expected})` : ''}${item.new?.reason ? `: ${item.new.reason}` : ''}${item.controls.length > 0 ? ` [${item.controls.join(' ')}]` : ''}`,
+        `  ${item.testId}: ${stateText(item.base)} -> ${stateText(item.new, !item.base)}${item.expected ? ` (expected ${item.expected})` : ''}${item.new?.reason ? `: ${whyNow(item)}` : ''}${item.controls.length > 0 ? ` [${item.controls.join(' ')}]` : ''}`,
       );
     lines.push('');
   }
@@ -232,7 +246,7 @@ export function renderDiffMarkdown(diff: RunsDiff): string {
     );
     for (const item of list.slice(0, 200))
       lines.push(
-        `| \`${item.testId}\` | ${stateText(item.base)} | ${stateText(item.new, !item.base)} | ${item.expected ?? ''} | ${mdCell(item.new?.reason ?? item.base?.reason ?? '')} | ${item.controls.map((control) => `\`${control}\``).join(' ')} |`,
+        `| \`${item.testId}\` | ${stateText(item.base)} | ${stateText(item.new, !item.base)} | ${item.expected ?? ''} | ${mdCell(whyNow(item))} | ${item.controls.map((control) => `\`${control}\``).join(' ')} |`,
       );
     if (list.length > 200) lines.push('', `…and ${list.length - 200} more (use --format json).`);
     lines.push('');

@@ -6,12 +6,21 @@ import type { Check } from '../harness/model/results.ts';
 import type { CheckOutcome, Layer, Verdict } from '../harness/model/verdict.ts';
 import { checkOutcomes, layers, verdicts } from '../harness/model/verdict.ts';
 import type { ReportModel } from './summary-model.ts';
-import { destinationText, evidenceLines, expectedText, outcomeSeverity } from './summary-model.ts';
+import {
+  destinationText,
+  evidenceLines,
+  expectedText,
+  fieldsText,
+  outcomeSeverity,
+} from './summary-model.ts';
 
 /** Integers per flow definition: scenario, variant, probe, technique, source, destination, controls. */
 export const flowWidth = 7;
-/** Integers per check: flow, stack, outcome, verdict*8+layer, expectation, reason, observation, durationMs, extra. */
-export const rowWidth = 9;
+/**
+ * Integers per check: flow, stack, outcome, verdict*8+layer, expectation, reason, observation,
+ * durationMs, extra, answer (string 0, the empty string, when the flow did not reach).
+ */
+export const rowWidth = 10;
 
 export interface HtmlData {
   strings: string[];
@@ -49,10 +58,13 @@ function sourceText(check: Check): string {
 }
 
 function observationText(check: Check): string {
-  const detail = Object.entries(check.observation.detail)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' ');
+  const detail = fieldsText(check.observation.detail);
   return `${check.observation.outcome}${detail ? `: ${detail}` : ''}`;
+}
+
+/** Who answered (`ReportModel.answers`), then the answer's kind and fields, split by \u0001. */
+function answerData(check: Check, text: string): string {
+  return check.answer ? `${text}\u0001${fieldsText(check.answer)}` : text;
 }
 
 function needsExtra(check: Check): boolean {
@@ -67,6 +79,7 @@ function needsExtra(check: Check): boolean {
 
 export function buildHtmlData(model: ReportModel): HtmlData {
   const strings = new Interner();
+  strings.id(''); // 0: no answer, no expectation
   const flowIndex = new Map<string, number>();
   const flows: number[] = [];
   const rows: number[] = [];
@@ -104,6 +117,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
     const expectation = check.expectation
       ? `${expectedText(check)}\u0001${check.expectation.why ?? ''}\u0001${check.expectation.confidence}`
       : '';
+    const answer = model.answers.get(check);
     let extra = -1;
     if (needsExtra(check)) {
       extra = extras.length;
@@ -119,6 +133,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
       strings.id(observationText(check)),
       check.durationMs,
       extra,
+      answer === undefined ? 0 : strings.id(answerData(check, answer)),
     );
   }
   return {

@@ -1,11 +1,13 @@
 // The script of report.html, as text: it decodes the data block (reports/html-data.ts), filters
 // flows by outcome, control, stack, scenario and text, pages through them, opens a flow's evidence,
 // and draws the defence-in-depth matrix of a scenario. No network, no libraries.
+import { flowWidth, rowWidth } from './html-data.ts';
+
 export const htmlScript = String.raw`
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('gauntlet-data').textContent);
-  var S = D.strings, FW = 7, RW = 9, PAGE = 200;
+  var S = D.strings, FW = ${flowWidth}, RW = ${rowWidth}, PAGE = 200;
   var rowCount = D.rows.length / RW;
   var state = { outcomes: {}, control: '', stack: '', scenario: '', text: '', shown: PAGE };
   D.outcomes.forEach(function (o) { state.outcomes[o] = true; });
@@ -24,7 +26,7 @@ export const htmlScript = String.raw`
     if (state.stack && S[D.stacks[row(i, 1)]] !== state.stack) return false;
     if (state.scenario && S[flow(f, 0)] !== state.scenario) return false;
     if (state.control && (' ' + S[flow(f, 6)] + ' ').indexOf(' ' + state.control + ' ') < 0) return false;
-    if (state.text && testId(i).indexOf(state.text) < 0) return false;
+    if (state.text && testId(i).indexOf(state.text) < 0 && S[row(i, 9)].indexOf(state.text) < 0) return false;
     return true;
   }
 
@@ -40,6 +42,9 @@ export const htmlScript = String.raw`
     item('Expected', exp[0] ? exp[0] + (exp[1] ? ': ' + exp[1] : '') + (exp[2] === 'hypothesis' ? ' (hypothesis, awaiting confirmation)' : '') : 'no expectation for this stack (observed only)');
     item('Observation', S[row(i, 6)]);
     item('Verdict', v.verdict + (v.layer ? ' at ' + v.layer : '') + ': ' + S[row(i, 5)]);
+    var answer = S[row(i, 9)].split('\u0001');
+    item('Answered by', answer[0]);
+    item('Answer', answer[1]);
     item('Duration', row(i, 7) + ' ms');
     item('Controls', S[flow(f, 6)]);
     td.appendChild(dl);

@@ -257,10 +257,10 @@ ${waivers(model)}
 <div class="filters"><label>Control <select id="control-filter"><option value="">any</option>${controlOptions}</select></label>
 <label>Stack <select id="stack-filter"><option value="">any</option>${stackOptions}</select></label>
 <label>Scenario <select id="scenario-filter"><option value="">any</option>${scenarioOptions}</select></label>
-<label>Test id <input id="text-filter" type="search" placeholder="contains…"></label> <span id="match-count" class="muted"></span></div>
+<label>Test id or answer <input id="text-filter" type="search" placeholder="contains…"></label> <span id="match-count" class="muted"></span></div>
 <table id="flows"><thead><tr><th>Outcome</th><th>Stack</th><th>Scenario / variant</th><th>Flow</th><th>Expected</th><th>Got</th><th>Controls</th></tr></thead><tbody></tbody></table>
 <p><button id="more" type="button" hidden>show more</button></p>
-<p class="note">Click a flow for its observation, verdict, deciding layer, attempts and diagnostics.</p></section>
+<p class="note">Click a flow for its observation, verdict, deciding layer, the destination's answer, attempts and diagnostics.</p></section>
 </main>
 <script type="application/json" id="gauntlet-data">${scriptJson(data)}</script>
 <script>${htmlScript}</script>

@@ -58,13 +58,14 @@ export function testcaseName(check: Check): string {
   return `${flowTitle(check).replace(/^[^:]+/, `${check.probe} (${check.variant})`)}, ${expect}`;
 }
 
-function testcase(check: Check): XmlElement {
+function testcase(check: Check, answer: string | undefined): XmlElement {
   // A passing flow's evidence stays in results.json and report.html: 100,000 of them would bury the rest.
   const evidence = check.outcome === 'pass' ? '' : evidenceLines(check).join('\n');
   const children: XmlElement[] = [
     {
       name: 'properties',
-      // A pass carries only its id and controls (its verdict is in system-out): 100,000 flows stay small.
+      // A pass carries only its id, who answered and its controls (its verdict is in system-out,
+      // other flows' evidence says who answered too): 100,000 flows stay small.
       children: present([
         property('test.id', check.testId),
         ...(check.outcome === 'pass'
@@ -75,6 +76,7 @@ function testcase(check: Check): XmlElement {
               property('layer', check.layer),
               property('technique', check.technique),
             ]),
+        property('gauntlet.answer', answer),
         ...check.controls.map((control) => property('control', control)),
       ]),
     },
@@ -181,7 +183,7 @@ export function renderJunit(model: ReportModel): string {
         hostname: first.stack,
       },
       children: [{ name: 'properties', children: runProperties(run, first.stack, first.scenarioTitle) }],
-      raw: checks.map((check) => serializeElement(testcase(check), '    ')),
+      raw: checks.map((check) => serializeElement(testcase(check, model.answers.get(check)), '    ')),
     });
   }
   // A broken or partial run gets a suite of its own with an error, so CI never shows it green.

@@ -6,7 +6,7 @@
 import type { Check } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
 import type { ReportModel } from './summary-model.ts';
-import { actualText, expectedText, flowTitle, gridKey, outcomeLabels } from './summary-model.ts';
+import { actualText, answerText, expectedText, flowTitle, gridKey, outcomeLabels } from './summary-model.ts';
 
 /** Rows per list; the HTML report has them all. */
 export const markdownListLimit = 50;
@@ -39,13 +39,21 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
 
+/** Who answered a reached flow (a dash for one that did not reach). */
+function answerCell(check: Check): string {
+  return cell(answerText(check) ?? '—');
+}
+
 function failureTable(title: string, checks: readonly Check[], lines: string[]): void {
   if (checks.length === 0) return;
   lines.push(`## ${title} (${checks.length})`, '');
-  lines.push('| Flow | Stack | Expected | Got | Why expected | Controls |', '|---|---|---|---|---|---|');
+  lines.push(
+    '| Flow | Stack | Expected | Got | Answered by | Why expected | Controls |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const check of checks.slice(0, markdownListLimit))
     lines.push(
-      `| ${cell(`${check.scenario}/${check.variant}: ${flowTitle(check)}`)} | ${cell(check.stack)} | ${cell(expectedText(check))} | ${cell(actualText(check))}: ${cell(check.reason)}${check.flaky ? ' (flaky)' : ''}${check.waiver?.status === 'expired' ? ` — waiver ${cell(check.waiver.id)} expired ${check.waiver.expires}` : ''} | ${cell(check.expectation?.why ?? '')} | ${check.controls.map(code).join(' ')} |`,
+      `| ${cell(`${check.scenario}/${check.variant}: ${flowTitle(check)}`)} | ${cell(check.stack)} | ${cell(expectedText(check))} | ${cell(actualText(check))}: ${cell(check.reason)}${check.flaky ? ' (flaky)' : ''}${check.waiver?.status === 'expired' ? ` — waiver ${cell(check.waiver.id)} expired ${check.waiver.expires}` : ''} | ${answerCell(check)} | ${cell(check.expectation?.why ?? '')} | ${check.controls.map(code).join(' ')} |`,
     );
   if (checks.length > markdownListLimit)
     lines.push('', `…and ${checks.length - markdownListLimit} more in report.html.`);
@@ -103,12 +111,12 @@ export function renderMarkdown(model: ReportModel): string {
   if (model.waived.length > 0) {
     lines.push(`## 🟡 Waived (${model.waived.length})`, '');
     lines.push(
-      '| Test id | Waived outcome | Waiver | Approver | Expires | Reason |',
-      '|---|---|---|---|---|---|',
+      '| Test id | Waived outcome | Waiver | Approver | Expires | Reason | Answered by |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const check of model.waived.slice(0, markdownListLimit))
       lines.push(
-        `| ${code(check.testId)} | ${check.waiver ? outcomeLabels[check.waiver.waivedOutcome] : ''} | ${cell(check.waiver?.id ?? '')} | ${cell(check.waiver?.approver ?? '')} | ${check.waiver?.expires ?? ''} | ${cell(check.waiver?.reason ?? '')} |`,
+        `| ${code(check.testId)} | ${check.waiver ? outcomeLabels[check.waiver.waivedOutcome] : ''} | ${cell(check.waiver?.id ?? '')} | ${cell(check.waiver?.approver ?? '')} | ${check.waiver?.expires ?? ''} | ${cell(check.waiver?.reason ?? '')} | ${answerCell(check)} |`,
       );
     if (model.waived.length > markdownListLimit)
       lines.push('', `…and ${model.waived.length - markdownListLimit} more in report.html.`);

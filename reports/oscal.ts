@@ -77,11 +77,20 @@ function findingStatus(summary: Pick<ControlSummary, 'counts'>): {
   return { state: 'satisfied', reason: 'pass' };
 }
 
-function observation(check: Check, toolUuid: string, stackUuid: string): Json {
+/** Who answered each reached flow (`ReportModel.answers`). */
+type Answers = ReadonlyMap<Check, string>;
+
+/** `; answered by: …` for a flow that reached its destination, else nothing. */
+function answeredBy(answers: Answers, check: Check): string {
+  const answer = answers.get(check);
+  return answer === undefined ? '' : `; answered by: ${answer}`;
+}
+
+function observation(check: Check, answers: Answers, toolUuid: string, stackUuid: string): Json {
   return {
     uuid: nameUuid(`observation:${check.runId}:${check.testId}`),
     title: check.testId,
-    description: `${flowTitle(check)} (${check.technique}): ${check.expectation ? failureLine(check) : `observed ${check.verdict}: ${check.reason}`}`,
+    description: `${flowTitle(check)} (${check.technique}): ${check.expectation ? failureLine(check) : `observed ${check.verdict}: ${check.reason}`}${answeredBy(answers, check)}`,
     props: props([
       prop('outcome', check.outcome),
       prop('verdict', check.verdict),
@@ -106,6 +115,7 @@ function passObservation(
   run: Run,
   key: string,
   checks: readonly Check[],
+  answers: Answers,
   toolUuid: string,
   stackUuid: string,
 ): Json {
@@ -124,7 +134,7 @@ function passObservation(
         description: checks
           .map(
             (check) =>
-              `${check.testId}: ${check.technique} ${check.source.workload} -> ${check.destination.workload}${check.destination.port !== undefined ? `:${check.destination.port}` : ''}: ${check.observation.outcome}, ${check.verdict}${check.layer ? ` at ${check.layer}` : ''}: ${check.reason}`,
+              `${check.testId}: ${check.technique} ${check.source.workload} -> ${check.destination.workload}${check.destination.port !== undefined ? `:${check.destination.port}` : ''}: ${check.observation.outcome}, ${check.verdict}${check.layer ? ` at ${check.layer}` : ''}: ${check.reason}${answeredBy(answers, check)}`,
           )
           .join('\n'),
       },
@@ -152,7 +162,13 @@ function risk(check: Check): Json | undefined {
   };
 }
 
-function runResult(run: Run, checks: readonly Check[], controls: Controls, toolUuid: string): Json {
+function runResult(
+  run: Run,
+  checks: readonly Check[],
+  answers: Answers,
+  controls: Controls,
+  toolUuid: string,
+): Json {
   const stackUuid = nameUuid(`stack:${run.environment.stack}`);
   const observations: Json[] = [];
   const risks: Json[] = [];
@@ -172,7 +188,7 @@ function runResult(run: Run, checks: readonly Check[], controls: Controls, toolU
   }
   const passUuid = new Map<string, string>();
   for (const [key, list] of passGroups) {
-    const observed = passObservation(run, key, list, toolUuid, stackUuid);
+    const observed = passObservation(run, key, list, answers, toolUuid, stackUuid);
     observations.push(observed);
     passUuid.set(key, observed['uuid'] as string);
   }
@@ -181,7 +197,7 @@ function runResult(run: Run, checks: readonly Check[], controls: Controls, toolU
       check.outcome === 'pass' && !check.flaky
         ? passUuid.get(`${check.scenario}/${check.variant}`)
         : undefined;
-    const observed = grouped ? { uuid: grouped } : observation(check, toolUuid, stackUuid);
+    const observed = grouped ? { uuid: grouped } : observation(check, answers, toolUuid, stackUuid);
     if (!grouped) observations.push(observed);
     const waiverRisk = risk(check);
     if (waiverRisk) risks.push(waiverRisk);
@@ -304,7 +320,9 @@ export function renderOscal(model: ReportModel, controls: Controls, gauntletVers
     if (list) list.push(check);
     else checksByRun.set(check.runId, [check]);
   }
-  const results = model.runs.map((run) => runResult(run, checksByRun.get(run.id) ?? [], controls, toolUuid));
+  const results = model.runs.map((run) =>
+    runResult(run, checksByRun.get(run.id) ?? [], model.answers, controls, toolUuid),
+  );
   const document = {
     'assessment-results': {
       uuid: nameUuid(`assessment-results:${model.runs.map((run) => run.id).join(',')}`),

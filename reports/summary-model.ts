@@ -3,6 +3,7 @@
 // waivers) and rendered by pure writers (json, junit, markdown, html, oscal).
 import type { Control, Controls } from '../harness/model/controls.ts';
 import { describeControl } from '../harness/model/controls.ts';
+import { describeAnswer } from '../harness/model/destination-answer.ts';
 import type { Check, Missing, Results, Run } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
 import { checkOutcomes } from '../harness/model/verdict.ts';
@@ -78,6 +79,8 @@ export interface ReportModel {
   grid: Map<string, CellSummary>;
   controls: ControlSummary[];
   checks: Check[];
+  /** Who answered each reached flow (`answerText`), described once for every writer. */
+  answers: ReadonlyMap<Check, string>;
 }
 
 export function gridKey(scenario: string, stack: string): string {
@@ -119,6 +122,7 @@ export function buildReportModel(results: Results, controls: Controls, generated
   const byControl = new Map<string, ControlSummary>();
   const stacks = new Set<string>();
   const scenarios = new Map<string, string>();
+  const answers = new Map<Check, string>();
   const model = {
     securityFailures: [] as Check[],
     availabilityFailures: [] as Check[],
@@ -145,6 +149,8 @@ export function buildReportModel(results: Results, controls: Controls, generated
     else if (check.outcome === 'waived') model.waived.push(check);
     if (check.waiver?.status === 'expired') model.expiredWaivers.push(check);
     if (check.flaky) model.flaky.push(check);
+    const answer = answerText(check);
+    if (answer !== undefined) answers.set(check, answer);
     for (const id of check.controls) {
       let summary = byControl.get(id);
       if (!summary)
@@ -194,6 +200,7 @@ export function buildReportModel(results: Results, controls: Controls, generated
     grid,
     controls: [...byControl.values()].sort((a, b) => a.control.id.localeCompare(b.control.id)),
     checks: results.checks,
+    answers,
   };
 }
 
@@ -238,7 +245,33 @@ export const outcomeLabels: { [K in CheckOutcome]: string } = {
 
 export function formatDetailValue(value: unknown): string {
   if (typeof value === 'string') return value;
+  // As JSON, without the serialiser's cost for the common plain values.
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+    return String(value);
   return JSON.stringify(value);
+}
+
+/** `key=value key=value`: an observation's detail or an answer's fields, on one line. */
+export function fieldsText(fields: Record<string, unknown>): string {
+  let text = '';
+  for (const key of Object.keys(fields))
+    text += `${text === '' ? '' : ' '}${key}=${formatDetailValue(fields[key])}`;
+  return text;
+}
+
+/** What a reached flow from before answers were kept (results of older versions) shows instead. */
+export const noAnswerText = 'no destination answer recorded';
+
+/**
+ * Who answered, in one line (`describeAnswer`): every reached flow has it, or says it has none.
+ * Undefined for a flow that did not reach its destination.
+ */
+export function answerText(check: Check): string | undefined {
+  if (check.answer) {
+    const line = describeAnswer(check.answer);
+    return line.includes('\n') || line.includes('\r') ? line.replace(/\s*[\r\n]+\s*/g, ' ') : line;
+  }
+  return check.verdict === 'reached' ? noAnswerText : undefined;
 }
 
 /** Where a probe started, as results.json records it (source.mesh). */
@@ -262,6 +295,8 @@ export function evidenceLines(check: Check): string[] {
   for (const [key, value] of Object.entries(check.observation.detail))
     lines.push(`  ${key}: ${formatDetailValue(value)}`);
   lines.push(`verdict: ${check.verdict}${check.layer ? ` at ${check.layer}` : ''}: ${check.reason}`);
+  const answer = answerText(check);
+  if (answer !== undefined) lines.push(`answered by: ${answer}`);
   for (const attempt of check.attempts)
     lines.push(
       `attempt ${attempt.attempt} at ${attempt.startedAt} (${attempt.durationMs} ms): ${attempt.outcome} -> ${attempt.verdict}${attempt.layer ? ` at ${attempt.layer}` : ''}: ${attempt.reason}`,

@@ -10,35 +10,44 @@ export interface XmlElement {
 
 // XML 1.0 forbids most C0 control characters even when escaped (w3.org/TR/xml/#charsets).
 /* eslint-disable no-control-regex */
-const invalidXmlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-
 const needsTextEscape = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const needsAttributeEscape = /[&<>"\n\r\t\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
 /* eslint-enable no-control-regex */
+const textEscapes = new RegExp(needsTextEscape.source, 'g');
+const attributeEscapes = new RegExp(needsAttributeEscape.source, 'g');
 
+const entities: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+  '\t': '&#9;',
+};
+/** A markup character's entity; a character XML forbids becomes U+FFFD. */
+const entity = (char: string): string => entities[char] ?? '\uFFFD';
+
+/** One pass over the text: markup characters become entities, forbidden characters U+FFFD. */
 export function escapeXmlText(value: string): string {
   if (!needsTextEscape.test(value)) return value;
-  return value
-    .replace(invalidXmlChars, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  return value.replace(textEscapes, entity);
 }
 
 export function escapeXmlAttribute(value: string): string {
   if (!needsAttributeEscape.test(value)) return value;
-  return escapeXmlText(value)
-    .replace(/"/g, '&quot;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\t/g, '&#9;');
+  return value.replace(attributeEscapes, entity);
 }
 
 function write(element: XmlElement, indent: string, out: string[]): void {
   let open = `${indent}<${element.name}`;
-  for (const [key, value] of Object.entries(element.attributes ?? {}))
-    if (value !== undefined) open += ` ${key}="${escapeXmlAttribute(String(value))}"`;
+  const attributes = element.attributes;
+  // A key loop, not Object.entries: 100,000 testcases' attributes allocate no pairs.
+  if (attributes)
+    for (const key of Object.keys(attributes)) {
+      const value = attributes[key];
+      if (value !== undefined) open += ` ${key}="${escapeXmlAttribute(String(value))}"`;
+    }
   const children = element.children ?? [];
   const raw = element.raw ?? [];
   if (children.length === 0 && raw.length === 0 && element.text === undefined) {

@@ -4,12 +4,20 @@
 // flow descriptions so the two files stay consistent with each other and with the results schema;
 // `npm run fixtures` writes them and a unit test fails when the committed files are stale.
 //
+// Every attempt is an observation as the agent writes it (harness/agent/techniques/*), judged by the
+// run's own classifier (harness/probe/classify.ts), so each reached check carries the destination's
+// answer exactly as a run records it: an echo behind a sidecar, an HTTP status from kube-proxy, a TLS
+// handshake from the API server, a PostgreSQL answer, DNS replies, a SYN-ACK. One reached check keeps
+// no answer, as results from before answers were kept have it (hijack-to-db in new.json).
+//
 // Stack, scenario and probe names are illustrative (raw-socket-bypass is not a catalog scenario);
 // the fixtures exercise the reports, not the catalog.
 import type { CheckInput, ResultsInput, RunInput } from '../../harness/model/results.ts';
 import { resultsKind, resultsSchemaVersion, serializeResults } from '../../harness/model/results.ts';
 import { checkOutcome, combineAttempts } from '../../harness/model/check.ts';
 import { physicalNamespace } from '../../harness/plan/naming.ts';
+import type { Classification } from '../../harness/probe/classify.ts';
+import { classify } from '../../harness/probe/classify.ts';
 
 type Stack = 'calico-iptables-sidecar' | 'calico-bpf-sidecar-cni' | 'calico-nftables-ambient';
 type Release = 'base' | 'new';
@@ -100,13 +108,13 @@ function run(release: Release, stack: Stack): RunInput {
 type Outcome = 'connected' | 'http' | 'reset' | 'refused' | 'timeout' | 'denied-at-admission';
 type Layer = 'network-policy' | 'mesh-l4' | 'mesh-l7' | 'admission' | 'capability';
 
-/** What one attempt saw. */
+/** What one attempt saw: the agent's observation (outcome and its fields) and how long it took. */
 interface Seen {
   outcome: Outcome;
-  layer?: Layer;
-  reason: string;
   detail?: Record<string, unknown>;
   ms: number;
+  /** How a gauntlet from before destination answers judged it (its results keep no answer). */
+  judgedBefore?: { verdict: 'reached'; reason: string };
 }
 
 interface Flow {
@@ -259,6 +267,77 @@ const rawFlows: Flow[] = [
     to: database,
     expect: { verdict: 'blocked', by: 'admission', why: 'restricted PSA forbids adding NET_RAW' },
     controls: ['cis-k8s-1.12:5.2.8', 'nsa-cisa-k8s-1.2:pod-security-enforcement'],
+  },
+  {
+    ...rawSocket,
+    variant: 'open',
+    probe: 'packet-syn-to-relay',
+    probeTitle: "an AF_PACKET SYN to the relay skips the pod's iptables",
+    technique: 'packet-syn',
+    from: rootAttacker('NET_RAW'),
+    to: outsideTcp,
+    expect: {
+      verdict: 'reached',
+      why: 'no capture applies to AF_PACKET frames and nothing denies the flow',
+      hypothesis: true,
+    },
+    controls: [
+      'cis-k8s-1.12:5.2.8',
+      'nist-800-53r5:sc-7',
+      'nsa-cisa-k8s-1.2:hardening-container-environments',
+    ],
+  },
+];
+
+const outsideMesh = {
+  scenario: 'outside-mesh-targets',
+  scenarioTitle: 'Targets the mesh does not protect - a database, the API server, the kubelet, node ports',
+  variant: 'open',
+} as const;
+const passedThrough = {
+  verdict: 'reached',
+  why: 'the mesh passes unknown destinations through (ALLOW_ANY; ztunnel passthrough)',
+  hypothesis: true,
+} as const;
+const outsideMeshControls = [
+  ...net,
+  'nsa-cisa-k8s-1.2:worker-node-segmentation',
+  'nsa-cisa-k8s-1.2:control-plane-hardening',
+];
+const outsideMeshFlows: Flow[] = [
+  {
+    ...outsideMesh,
+    probe: 'database',
+    probeTitle: 'a query against the PostgreSQL server outside the cluster',
+    technique: 'tcp',
+    from: meshedAttacker,
+    to: { workload: 'db', port: 5432, protocol: 'tcp', via: 'external', address: '172.18.0.5' },
+    expect: passedThrough,
+    controls: outsideMeshControls,
+  },
+  {
+    ...outsideMesh,
+    probe: 'apiserver',
+    probeTitle: 'the API server, asked for a TLS ServerHello (only the server itself can send one)',
+    technique: 'tcp',
+    from: meshedAttacker,
+    to: { workload: 'apiserver', port: 443, protocol: 'tcp', via: 'builtin', address: '10.96.0.1' },
+    expect: passedThrough,
+    controls: outsideMeshControls,
+  },
+  {
+    ...outsideMesh,
+    probe: 'node-port',
+    probeTitle: "kube-proxy's health port (10256) on the attacker's own node",
+    technique: 'http',
+    from: meshedAttacker,
+    to: { workload: 'node', port: 10256, protocol: 'http', via: 'builtin', address: '172.18.0.3' },
+    expect: {
+      verdict: 'reached',
+      why: 'kube-proxy serves its health check on every node address',
+      hypothesis: true,
+    },
+    controls: outsideMeshControls,
   },
 ];
 
@@ -415,58 +494,100 @@ const netAdminFlows: Flow[] = [
   },
 ];
 
-/** What each outcome looks like in the evidence. */
+/** A gauntlet echo's report of itself (harness/agent/protocol.ts EchoReport) as the agent keeps it. */
+function echoEvidence(kind: 'tcp' | 'http' | 'udp', name: string, peer: string): Record<string, unknown> {
+  return {
+    echo: { service: 'gauntlet-echo', kind, name, peer: { address: peer, port: 41872 } },
+    // Envoy's inbound side connects to the app from 127.0.0.6 (harness/agent/echo-evidence.ts).
+    crossedProxy: peer === '127.0.0.6',
+    sourceSeen: peer,
+    answeredByProxy: false,
+  };
+}
+
+/** What each outcome looks like in the agent's observation (harness/agent/techniques/*). */
 const seen = {
-  policyTimeout: (ms = 2000): Seen => ({
-    outcome: 'timeout',
-    layer: 'network-policy',
-    reason: 'no answer before the deadline: dropped on the node',
-    detail: { timeoutMs: ms },
-    ms,
-  }),
+  policyTimeout: (ms = 2000): Seen => ({ outcome: 'timeout', ms }),
   udpEcho: (peer: string): Seen => ({
     outcome: 'connected',
-    reason: 'UDP echo came back',
-    detail: { echoedBy: 'gauntlet-serve', peer },
+    detail: { evidence: echoEvidence('udp', 'db', peer) },
     ms: 3,
   }),
-  tcpEcho: (peer: string): Seen => ({
+  tcpEcho: (name: string, peer: string): Seen => ({
     outcome: 'connected',
-    reason: 'echo exchanged',
-    detail: { peer },
+    detail: { connectMs: 1, evidence: { ...echoEvidence('tcp', name, peer), exchanged: true } },
     ms: 4,
   }),
-  http: (status: number, server: string, crossedProxy: boolean): Seen => ({
+  httpEcho: (name: string, peer: string): Seen => ({
     outcome: 'http',
-    reason: `HTTP ${status} from ${server}`,
-    detail: { status, server, crossedProxy },
+    detail: {
+      status: 200,
+      ...(peer === '127.0.0.6' ? { server: 'istio-envoy' } : {}),
+      evidence: echoEvidence('http', name, peer),
+    },
     ms: 12,
+  }),
+  /** A server that is not ours (kube-proxy's health check sends no Server header). */
+  httpStatus: (status: number, body: string): Seen => ({
+    outcome: 'http',
+    detail: { status, evidence: { body } },
+    ms: 6,
   }),
   rbacDenied: (): Seen => ({
     outcome: 'http',
-    layer: 'mesh-l7',
-    reason: 'HTTP 403 from envoy: RBAC: access denied',
-    detail: { status: 403, server: 'envoy', body: 'RBAC: access denied' },
+    detail: { status: 403, server: 'envoy', evidence: { body: 'RBAC: access denied' } },
     ms: 9,
   }),
   dns: (): Seen => ({
     outcome: 'connected',
-    reason: 'the resolver answered',
-    detail: { answers: ['10.96.0.1'], name: 'kubernetes.default.svc.cluster.local' },
+    detail: { evidence: { dns: { rcode: 0, answers: ['10.96.0.1'] } } },
+    ms: 2,
+  }),
+  postgres: (serverAddress: string): Seen => ({
+    outcome: 'connected',
+    detail: {
+      connectMs: 2,
+      evidence: {
+        postgres: {
+          authenticated: true,
+          authMethod: 'trust',
+          serverVersion: '16.4',
+          query: 'SELECT current_user, inet_server_addr()',
+          columns: ['current_user', 'inet_server_addr'],
+          rows: [['gauntlet', serverAddress]],
+          messages: 14,
+        },
+      },
+    },
+    ms: 9,
+  }),
+  tlsHandshake: (): Seen => ({
+    outcome: 'connected',
+    detail: {
+      connectMs: 1,
+      evidence: {
+        tls: { answer: 'handshake', protocol: 'TLSv1.3', subject: 'kube-apiserver', issuer: 'kubernetes' },
+      },
+    },
+    ms: 7,
+  }),
+  synAck: (): Seen => ({
+    outcome: 'connected',
+    detail: { evidence: { replyInterface: 'eth0', replyTtl: 63, replyFlags: 'SYN+ACK' } },
     ms: 2,
   }),
   admission: (): Seen => ({
     outcome: 'denied-at-admission',
-    layer: 'admission',
-    reason: 'pod rejected: violates PodSecurity "restricted:latest": unrestricted capabilities',
     detail: { message: 'violates PodSecurity "restricted:latest": unrestricted capabilities (NET_RAW)' },
     ms: 0,
   }),
-  refused: (): Seen => ({
-    outcome: 'refused',
-    reason: 'connection refused by the destination',
-    detail: { errno: 'ECONNREFUSED' },
-    ms: 1,
+  refused: (): Seen => ({ outcome: 'refused', detail: { errno: 'ECONNREFUSED' }, ms: 1 }),
+  /** A connected echo as a gauntlet from before destination answers recorded and judged it. */
+  echoBeforeAnswers: (peer: string): Seen => ({
+    outcome: 'connected',
+    detail: { peer },
+    ms: 4,
+    judgedBefore: { verdict: 'reached', reason: 'echo exchanged' },
   }),
 };
 
@@ -476,32 +597,43 @@ interface Judged {
   diagnostics?: string[];
 }
 
-function verdictOf(observed: Seen): 'reached' | 'blocked' {
-  if (observed.outcome === 'connected' || observed.outcome === 'refused') return 'reached';
-  if (observed.outcome === 'http') return observed.layer ? 'blocked' : 'reached';
-  return 'blocked';
+type Judgement = Pick<Classification, 'verdict' | 'layer' | 'reason' | 'answer'>;
+
+/** One attempt judged as the run judges it (harness/probe/classify.ts), or as an older gauntlet did. */
+function judge(attempt: Seen, technique: Flow['technique']): Judgement {
+  return (
+    attempt.judgedBefore ??
+    classify({ id: 'fixture', outcome: attempt.outcome, ...attempt.detail }, { technique })
+  );
 }
 
 function check(release: Release, stack: Stack, flow: Flow, judged: Judged, index: number): CheckInput {
   const runId = runIdOf(release, stack);
-  // Judged as the run judges: harness/model/check.ts.
-  const { verdict, flaky } = combineAttempts(judged.attempts.map(verdictOf));
-  const deciding = judged.attempts.find((attempt) => verdictOf(attempt) === verdict) ?? judged.attempts[0]!;
+  // Judged as the run judges: harness/probe/classify.ts per attempt, harness/model/check.ts overall.
+  const judgements = judged.attempts.map((attempt) => judge(attempt, flow.technique));
+  const { verdict, flaky } = combineAttempts(judgements.map((judgement) => judgement.verdict));
+  const decidingIndex = Math.max(
+    0,
+    judgements.findIndex((judgement) => judgement.verdict === verdict),
+  );
+  const deciding = judged.attempts[decidingIndex]!;
+  const decision = judgements[decidingIndex]!;
   const outcome = judged.waiver?.status === 'active' ? 'waived' : checkOutcome(flow.expect, verdict);
   const namespace = (logical: string) => physicalNamespace(runId, flow.scenario, flow.variant, logical);
   const startSeconds = stackOrder.indexOf(stack) * 1200 + 300 + index * 7;
   let elapsed = 0;
   const attempts = judged.attempts.map((attempt, number) => {
     const startedAt = at(release, startSeconds + elapsed / 1000);
+    const judgement = judgements[number]!;
     elapsed += attempt.ms + 1000;
     return {
       attempt: number + 1,
       startedAt,
       durationMs: attempt.ms,
       outcome: attempt.outcome,
-      verdict: verdictOf(attempt),
-      ...(verdictOf(attempt) === 'blocked' && attempt.layer ? { layer: attempt.layer } : {}),
-      reason: attempt.reason,
+      verdict: judgement.verdict,
+      ...(judgement.layer ? { layer: judgement.layer } : {}),
+      reason: judgement.reason,
       ...(attempt.detail ? { detail: attempt.detail } : {}),
     };
   });
@@ -551,8 +683,9 @@ function check(release: Release, stack: Stack, flow: Flow, judged: Judged, index
       : {}),
     observation: { outcome: deciding.outcome, detail: deciding.detail ?? {}, durationMs: deciding.ms },
     verdict,
-    ...(verdict === 'blocked' && deciding.layer ? { layer: deciding.layer } : {}),
-    reason: deciding.reason,
+    ...(decision.layer ? { layer: decision.layer } : {}),
+    reason: decision.reason,
+    ...(decision.answer ? { answer: decision.answer } : {}),
     attempts,
     flaky,
     outcome,
@@ -623,12 +756,12 @@ function plan(release: Release): Plan {
               'productpage',
             ),
           }
-        : { attempts: [seen.http(200, 'istio-envoy', true)] },
+        : { attempts: [seen.httpEcho('reviews', '127.0.0.6')] },
     ],
     [
       iptables,
       flow(bookinfoFlows, 'productpage-to-details'),
-      { attempts: [seen.http(200, 'istio-envoy', true)] },
+      { attempts: [seen.httpEcho('details', '127.0.0.6')] },
     ],
     // The deciding layer moved: the mesh used to deny it, now the node policy drops it first.
     [
@@ -642,7 +775,11 @@ function plan(release: Release): Plan {
       : [[iptables, flow(rawFlows, 'raw-syn-to-db'), { attempts: [seen.admission()] }] as Plan[0]]),
     [iptables, flow(rawFlows, 'packet-syn-to-db'), { attempts: [seen.admission()] }],
     [iptables, flow(runAs1337Flows, 'as-1337-to-db'), { attempts: [seen.policyTimeout()] }],
-    [iptables, flow(runAs1337Flows, 'as-1337-to-outside'), { attempts: [seen.tcpEcho('172.18.0.1')] }],
+    [
+      iptables,
+      flow(runAs1337Flows, 'as-1337-to-outside'),
+      { attempts: [seen.tcpEcho('outside', '172.18.0.1')] },
+    ],
 
     ...steady.filter(([stack]) => stack === bpf),
     // A scenario new in this release (appeared): its failure is waived.
@@ -652,7 +789,7 @@ function plan(release: Release): Plan {
             bpf,
             flow(quitquitquitFlows, 'hijack-to-db'),
             {
-              attempts: [seen.tcpEcho('192.168.11.4')],
+              attempts: [seen.echoBeforeAnswers('192.168.11.4')],
               waiver: {
                 id: 'SEC-1042',
                 pattern: 'calico-bpf-*/quitquitquit-hijack/*/hijack-to-db',
@@ -676,6 +813,13 @@ function plan(release: Release): Plan {
       : []),
     [bpf, flow(rawFlows, 'raw-syn-to-db'), { attempts: [seen.admission()] }],
     [bpf, flow(rawFlows, 'packet-syn-to-db'), { attempts: [seen.admission()] }],
+    [bpf, flow(outsideMeshFlows, 'database'), { attempts: [seen.postgres('172.18.0.5')] }],
+    [bpf, flow(outsideMeshFlows, 'apiserver'), { attempts: [seen.tlsHandshake()] }],
+    [
+      bpf,
+      flow(outsideMeshFlows, 'node-port'),
+      { attempts: [seen.httpStatus(200, '{"lastUpdated": "2026-03-15 02:31:07", "nodeEligible": true}')] },
+    ],
 
     // Security regression: UDP to the database gets through on the second attempt.
     [
@@ -698,12 +842,13 @@ function plan(release: Release): Plan {
         : { attempts: [seen.policyTimeout()] },
     ],
     ...steady.filter(([stack]) => stack === ambient),
-    [ambient, flow(healthFlows, 'kubelet-probe'), { attempts: [seen.http(200, 'gauntlet-serve', false)] }],
+    [ambient, flow(healthFlows, 'kubelet-probe'), { attempts: [seen.httpEcho('web', '169.254.7.127')] }],
     [ambient, flow(healthFlows, 'attacker-to-web'), { attempts: [seen.policyTimeout()] }],
     [ambient, flow(healthFlows, 'spoofed-probe-source'), { attempts: [seen.policyTimeout()] }],
     [ambient, flow(netAdminFlows, 'flush-then-db'), { attempts: [seen.policyTimeout()] }],
-    [ambient, flow(netAdminFlows, 'flush-then-web'), { attempts: [seen.http(200, 'gauntlet-serve', false)] }],
+    [ambient, flow(netAdminFlows, 'flush-then-web'), { attempts: [seen.httpEcho('web', '192.168.12.9')] }],
     [ambient, flow(netAdminFlows, 'flush-then-outside'), { attempts: [seen.refused()] }],
+    [ambient, flow(rawFlows, 'packet-syn-to-relay'), { attempts: [seen.synAck()] }],
   ];
   return plan;
 }

@@ -19,7 +19,7 @@ test('report writes every format and exits 1 on failures', async (t) => {
   t.is(result.exitCode, 1, result.stderr);
   t.regex(
     result.stdout,
-    /^FAILED: 25 flows: 19 passed, 1 security regression, 1 availability regression, 1 waived, 3 observed\n/,
+    /^FAILED: 29 flows: 23 passed, 1 security regression, 1 availability regression, 1 waived, 3 observed\n/,
   );
   t.regex(result.stderr, /warning: waiver NET-877 expired 2025-12-31; 1 failure counts? again/);
   for (const file of [
@@ -106,5 +106,5 @@ test('diff exits 1 on a security regression and 0 when nothing regressed', async
   t.regex(regressed.stdout, /^# gauntlet diff: 🔴 security regressions/);
   const same = await runGauntlet(['diff', 'base.json', 'base.json'], { cwd: fixtureDir });
   t.is(same.exitCode, 0);
-  t.regex(same.stdout, /0 security regressions, 0 availability regressions, .* 24 unchanged\n$/);
+  t.regex(same.stdout, /0 security regressions, 0 availability regressions, .* 28 unchanged\n$/);
 });

@@ -96,28 +96,74 @@ test('the fixtures: one security and one availability regression, a layer change
     diff.vanished.map((item) => item.testId),
     ['calico-iptables-sidecar/raw-socket-bypass/restricted-psa/raw-syn-to-db'],
   );
-  t.is(diff.unchanged, 20);
+  t.is(diff.unchanged, 24);
   const text = renderDiffText(diff);
   t.regex(
     text,
-    /^Security regressions: newly reached, expected blocked \(1\):\n {2}calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db: blocked at network-policy -> reached \(expected blocked by network-policy\)/m,
+    /^Security regressions: newly reached, expected blocked \(1\):\n {2}calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db: blocked at network-policy -> reached \(expected blocked by network-policy\): .*; answered by: udp echo "db", saw source 192\.168\.12\.7, no proxy on the way \[/m,
+  );
+  // Newly blocked: nobody answered, and the diff says nothing of answers.
+  t.regex(
+    text,
+    /productpage-to-reviews: reached -> blocked at network-policy \(expected reached\): timed out[^;\n]*\[/,
   );
   t.regex(text, /Calico v3\.31\.2 iptables.*\n[\s\S]*Calico v3\.32\.1 iptables/);
   // A new probe that fails is not a regression, but the diff does not let it pass unseen.
-  t.regex(text, /hijack-to-db: absent -> reached \[fails, waived\] \(expected blocked/);
+  t.regex(
+    text,
+    /hijack-to-db: absent -> reached \[fails, waived\] \(expected blocked by network-policy\): echo exchanged; answered by: no destination answer recorded \[/,
+  );
   t.regex(text, /direct-to-db: absent -> blocked at network-policy \(expected/);
   const markdown = renderDiffMarkdown(diff);
   t.regex(markdown, /^# gauntlet diff: 🔴 security regressions/);
   t.regex(
     markdown,
-    /\| `calico-iptables-sidecar\/bookinfo-isolation\/allow-productpage\/productpage-to-reviews` \| reached \| blocked at network-policy \| reached \|/,
+    /\| `calico-iptables-sidecar\/bookinfo-isolation\/allow-productpage\/productpage-to-reviews` \| reached \| blocked at network-policy \| reached \| timed out: the packets were dropped, usually by a NetworkPolicy \|/,
+  );
+  t.regex(
+    markdown,
+    /\| `calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db` \| blocked at network-policy \| reached \| blocked by network-policy \| .*; answered by: udp echo "db", saw source 192\.168\.12\.7, no proxy on the way \|/,
   );
   const json = JSON.parse(renderDiffJson(diff)) as {
     kind: string;
-    securityRegressions: unknown[];
+    securityRegressions: { new: { answer?: string } }[];
     unchanged: number;
   };
   t.is(json.kind, 'gauntlet-diff');
   t.is(json.securityRegressions.length, 1);
-  t.is(json.unchanged, 20);
+  t.is(
+    json.securityRegressions[0]?.new.answer,
+    'udp echo "db", saw source 192.168.12.7, no proxy on the way',
+  );
+  t.is(json.unchanged, 24);
+});
+
+test('a flow that now reaches says who answered; one that stops reaching does not', (t) => {
+  const answer = { kind: 'http' as const, status: 204, server: 'nginx' };
+  const diff = diffResults(
+    results([
+      check('fixed', { ...blocked, ...expectReached }),
+      check('stopped', { verdict: 'reached', layer: undefined, answer, ...expectReached }),
+    ]),
+    results([
+      check('fixed', {
+        verdict: 'reached',
+        layer: undefined,
+        reason: 'status line',
+        answer,
+        ...expectReached,
+      }),
+      check('stopped', { ...blocked, ...expectReached }),
+    ]),
+  );
+  const text = renderDiffText(diff);
+  t.regex(
+    text,
+    /\/fixed: blocked at network-policy -> reached \(expected reached\): status line; answered by: HTTP 204 from server "nginx" \[/,
+  );
+  t.regex(
+    renderDiffMarkdown(diff),
+    /\/fixed` \| .* \| status line; answered by: HTTP 204 from server "nginx" \|/,
+  );
+  t.is(text.match(/answered by/g)?.length, 1);
 });

@@ -5,17 +5,18 @@ import test from 'ava';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { XMLParser } from 'fast-xml-parser';
-import { loadControls, parseControls } from '../../../harness/model/controls.ts';
+import { loadControls, parseControls } from '../../../harness/catalog/controls-file.ts';
+import { describeAnswer } from '../../../harness/model/destination-answer.ts';
 import { parseResults } from '../../../harness/model/results.ts';
 import type { Results } from '../../../harness/model/results.ts';
-import { parseWaivers } from '../../../harness/model/waivers.ts';
+import { parseWaivers } from '../../../harness/catalog/waivers-file.ts';
 import { applyWaivers } from '../../../reports/apply-waivers.ts';
 import { renderJson } from '../../../reports/json.ts';
 import { renderJunit } from '../../../reports/junit.ts';
 import { markdownMaxBytes, renderMarkdown } from '../../../reports/markdown.ts';
 import { renderOscal } from '../../../reports/oscal.ts';
 import { buildReportModel } from '../../../reports/summary-model.ts';
-import { fixture, fixtureText } from './_fixtures.ts';
+import { findCheck, fixture, fixtureText } from './_fixtures.ts';
 
 const now = new Date('2026-03-16T08:00:00Z');
 const controls = loadControls();
@@ -30,17 +31,42 @@ function list(value: unknown): Node[] {
   return value === undefined ? [] : Array.isArray(value) ? (value as Node[]) : [value as Node];
 }
 
+/** junit.xml of `results`, parsed back: its <testsuites> element. */
+function parsedJunit(results: Results): Node {
+  const xml = renderJunit(buildReportModel(results, controls, now));
+  return new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml)['testsuites'] as Node;
+}
+
+/** The reached flows of new.json: the security regression, a TLS answer, and one without an answer. */
+const udpToDb = 'calico-nftables-ambient/udp-escape/default-deny/udp-to-db';
+const apiserver = 'calico-bpf-sidecar-cni/outside-mesh-targets/open/apiserver';
+const hijack = 'calico-bpf-sidecar-cni/quitquitquit-hijack/default/hijack-to-db';
+const udpEchoAnswer = 'udp echo "db", saw source 192.168.12.7, no proxy on the way';
+const tlsAnswer = 'TLS handshake (TLSv1.3), certificate CN=kube-apiserver issued by CN=kubernetes';
+
+/** The cells of one Markdown table row, by the table's column titles. */
+function markdownRow(markdown: string, header: string, rowStart: string): Record<string, string> {
+  const lines = markdown.split('\n');
+  const cells = (line: string) =>
+    line
+      .slice(2, -2)
+      .split(/(?<!\\) \| /)
+      .map((text) => text.trim());
+  const titles = cells(lines.find((line) => line.startsWith(header)) ?? '');
+  const row = lines.find((line) => line.startsWith(rowStart));
+  if (!row || titles.length === 0) throw new Error(`no row ${rowStart} under ${header}`);
+  return Object.fromEntries(cells(row).map((text, index) => [titles[index], text]));
+}
+
 test('junit.xml parses back with the attributes CI reporters read', (t) => {
   const results = waivedNew();
-  const xml = renderJunit(buildReportModel(results, controls, now));
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as Node;
-  const root = parsed['testsuites'] as Node;
+  const root = parsedJunit(results);
   t.is(root['tests'], String(results.checks.length));
   t.is(root['failures'], '2');
   t.is(root['skipped'], '1');
   t.is(root['errors'], '0');
   const suites = list(root['testsuite']);
-  t.is(suites.length, 10); // stack x scenario cells in new.json
+  t.is(suites.length, 12); // stack x scenario cells in new.json
   let cases = 0;
   for (const suite of suites) {
     for (const attribute of ['name', 'tests', 'failures', 'errors', 'skipped', 'time', 'timestamp'])
@@ -69,7 +95,7 @@ test('junit.xml parses back with the attributes CI reporters read', (t) => {
   t.is(failure['type'], 'fail-security');
   t.regex(
     String(failure['message']),
-    /^security regression: expected blocked by network-policy, got reached \(connected\): UDP echo came back \[flaky.*waiver NET-877 expired 2025-12-31/,
+    /^security regression: expected blocked by network-policy, got reached \(connected\): the destination echo answered with its identity: udp echo "db".* \[flaky.*waiver NET-877 expired 2025-12-31/,
   );
   t.false(String(failure['message']).includes('\n'));
   t.regex(String(failure['#text']), /attempt 2 at .* reached/);
@@ -91,6 +117,63 @@ test('junit.xml parses back with the attributes CI reporters read', (t) => {
   );
 });
 
+test('junit.xml: every reached testcase names who answered in a property; evidence says so too', (t) => {
+  const results = waivedNew();
+  const root = parsedJunit(results);
+  const cases = new Map(
+    list(root['testsuite'])
+      .flatMap((suite) => list(suite['testcase']))
+      .map((testcase) => {
+        const properties = list((testcase['properties'] as Node)['property']);
+        return [String(properties.find((p) => p['name'] === 'test.id')?.['value']), { testcase, properties }];
+      }),
+  );
+  const answerOf = (testId: string) =>
+    cases
+      .get(testId)
+      ?.properties.filter((p) => p['name'] === 'gauntlet.answer')
+      .map((p) => p['value']);
+  for (const check of results.checks) {
+    const expected =
+      check.verdict !== 'reached'
+        ? []
+        : [check.answer ? describeAnswer(check.answer) : 'no destination answer recorded'];
+    t.deepEqual(answerOf(check.testId), expected, check.testId);
+  }
+  t.deepEqual(answerOf(apiserver), [tlsAnswer]);
+  t.deepEqual(answerOf(hijack), ['no destination answer recorded']);
+  // Where the evidence goes (a failure's text, a waived flow's output) it says who answered too; a
+  // pass keeps its one verdict line (its property names who answered).
+  t.is(cases.get(apiserver)?.testcase['system-out'], `reached: ${findCheck(results, apiserver).reason}`);
+  t.true(
+    String((cases.get(udpToDb)?.testcase['failure'] as Node)['#text']).includes(
+      `\nanswered by: ${udpEchoAnswer}\n`,
+    ),
+  );
+  t.true(
+    String(cases.get(hijack)?.testcase['system-out']).includes(
+      '\nanswered by: no destination answer recorded\n',
+    ),
+  );
+  // One line, whatever the server said.
+  const refusedByPostgres = {
+    ...findCheck(results, apiserver),
+    answer: {
+      kind: 'postgres' as const,
+      messages: 1,
+      authenticated: false,
+      rows: 0,
+      error: 'FATAL: no pg_hba.conf entry\nDETAIL: host 10.0.0.7',
+    },
+  };
+  t.regex(
+    renderJunit(buildReportModel({ ...results, checks: [refusedByPostgres] }, controls, now)),
+    /\n {8}<property name="gauntlet\.answer" value="PostgreSQL answered: FATAL: no pg_hba\.conf entry DETAIL: host 10\.0\.0\.7"\/>\n/,
+  );
+  const blocked = 'calico-iptables-sidecar/bookinfo-isolation/allow-productpage/productpage-to-reviews';
+  t.false(String((cases.get(blocked)?.testcase['failure'] as Node)['#text']).includes('answered by'));
+});
+
 test('junit.xml: inconclusive is an error, a broken run is an error suite, text is escaped', (t) => {
   const results = fixture('new.json');
   const first = results.checks[0]!;
@@ -106,10 +189,7 @@ test('junit.xml: inconclusive is an error, a broken run is an error suite, text 
       },
     ],
   };
-  const xml = renderJunit(buildReportModel(odd, controls, now));
-  const root = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml)[
-    'testsuites'
-  ] as Node;
+  const root = parsedJunit(odd);
   t.is(root['errors'], '2');
   const suites = list(root['testsuite']);
   const error = list(suites[0]?.['testcase'])[0]?.['error'] as Node;
@@ -137,8 +217,29 @@ test('summary.md: verdict, regressions first with control ids, then the grid', (
     ),
   );
   t.true(lines.includes('| udp-escape | ✅ 3/3 pass | ✅ 3/3 pass | 🔴 1 security regression |'));
-  t.true(lines.some((line) => line.startsWith('| `nist-800-53r5:sc-7` | Boundary Protection | 9 | 8 | 1 |')));
+  t.true(
+    lines.some((line) => line.startsWith('| `nist-800-53r5:sc-7` | Boundary Protection | 13 | 12 | 1 |')),
+  );
   t.true(lines.some((line) => line.includes('waiver `NET-877` expired 2025-12-31')));
+});
+
+test('summary.md: who answered each listed flow, and which reached flow recorded no answer', (t) => {
+  const markdown = renderMarkdown(buildReportModel(waivedNew(), controls, now));
+  const failures = '| Flow | Stack | Expected | Got | Answered by |';
+  t.is(
+    markdownRow(markdown, failures, '| udp-escape/default-deny: udp-to-db:')['Answered by'],
+    udpEchoAnswer,
+  );
+  // A blocked flow answered nobody.
+  t.is(
+    markdownRow(markdown, failures, '| bookinfo-isolation/allow-productpage: productpage-to-reviews:')[
+      'Answered by'
+    ],
+    '—',
+  );
+  const waived = markdownRow(markdown, '| Test id | Waived outcome |', `| \`${hijack}\``);
+  t.is(waived['Waiver'], 'SEC-1042');
+  t.is(waived['Answered by'], 'no destination answer recorded');
 });
 
 test('summary.md stays far below the step-summary limit with 20,000 failures', (t) => {
@@ -200,6 +301,26 @@ test('oscal-assessment-results.json validates against NIST OSCAL 1.0.6 and maps 
     (observation) => observation['title'] === 'calico-nftables-ambient/udp-escape/default-deny/udp-to-db',
   );
   t.regex(String(list(evidence?.['relevant-evidence'])[0]?.['description']), /verdict: reached/);
+  // Who answered: in a failure's description and evidence, in a passing group's list, or that nobody did.
+  t.true(String(evidence?.['description']).endsWith(`; answered by: ${udpEchoAnswer}`));
+  t.true(
+    String(list(evidence?.['relevant-evidence'])[0]?.['description']).includes(
+      `\nanswered by: ${udpEchoAnswer}\n`,
+    ),
+  );
+  const passed = observations.find((observation) =>
+    String(observation['title']).startsWith('calico-bpf-sidecar-cni/outside-mesh-targets/open: 3 flows'),
+  );
+  t.regex(
+    String(list(passed?.['relevant-evidence'])[0]?.['description']),
+    new RegExp(
+      `^${apiserver}: tcp attacker -> apiserver:443: connected, reached: .*; answered by: TLS handshake \\(TLSv1\\.3\\)`,
+      'm',
+    ),
+  );
+  const unanswered = observations.find((observation) => observation['title'] === hijack);
+  t.true(String(unanswered?.['description']).endsWith('; answered by: no destination answer recorded'));
+  t.is(findCheck(waivedNew(), hijack).answer, undefined);
   // Garbage in a document makes the validator fail (the test can fail).
   (document['assessment-results']['metadata'] as Node)['oscal-version'] = 7;
   t.false(validate(document));

@@ -1,6 +1,7 @@
 // report.html in a real browser (Debian's chromium, driven by playwright-core): it renders, the
-// outcome and control filters show exactly the matching flows, a flow opens its evidence, and the
-// defence-in-depth matrix is drawn. The screenshot is saved as test-results/report.png.
+// outcome and control filters show exactly the matching flows, a flow opens its evidence and the
+// destination's answer, the text filter finds flows by who answered, and the defence-in-depth
+// matrix is drawn. The screenshot is saved as test-results/report.png.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { chromium } from 'playwright-core';
-import { loadControls } from '../../../harness/model/controls.ts';
+import { loadControls } from '../../../harness/catalog/controls-file.ts';
+import { describeAnswer } from '../../../harness/model/destination-answer.ts';
 import { parseResults } from '../../../harness/model/results.ts';
 import { renderHtml } from '../../../reports/html.ts';
 import { buildReportModel } from '../../../reports/summary-model.ts';
@@ -70,6 +72,50 @@ test('report.html renders, filters by outcome and control, and opens a flow', as
   const detail = page.locator('#flows tbody tr.detail');
   t.regex((await detail.textContent()) ?? '', /attempt 2 .* reached/);
   t.regex((await detail.textContent()) ?? '', /diagnostics\//);
+
+  // The drill-down names who answered next to the verdict's reason, with the answer's kind and fields.
+  const items = () =>
+    detail
+      .locator('dl')
+      .evaluate((dl) =>
+        Object.fromEntries(
+          Array.from(dl.querySelectorAll('dt')).map((dt) => [
+            dt.textContent,
+            dt.nextElementSibling?.textContent,
+          ]),
+        ),
+      );
+  const answered = results.checks.find((check) => check.outcome === 'fail-security')!;
+  t.is((await items())['Answered by'], describeAnswer(answered.answer!));
+  t.regex((await items())['Answer'] ?? '', /^kind=echo protocol=udp name=db sourceSeen=192\.168\.12\.7 /);
+
+  // The text filter finds flows by their answer too: the one TLS handshake, the one echo through a proxy.
+  await page.click('#all-outcomes');
+  await page.fill('#text-filter', 'TLS handshake');
+  t.is(await rows.count(), 1);
+  await rows.first().click();
+  t.is(
+    (await items())['Answered by'],
+    'TLS handshake (TLSv1.3), certificate CN=kube-apiserver issued by CN=kubernetes',
+  );
+  t.is(
+    (await items())['Answer'],
+    'kind=tls answer=handshake protocol=TLSv1.3 subject=kube-apiserver issuer=kubernetes',
+  );
+  await page.fill('#text-filter', 'through a proxy');
+  t.is(
+    await rows.count(),
+    results.checks.filter((check) => check.answer?.kind === 'echo' && check.answer.crossedProxy).length,
+  );
+  // A reached flow from before answers were kept says so; a blocked flow shows no answer.
+  await page.fill('#text-filter', 'hijack-to-db');
+  await rows.first().click();
+  t.is((await items())['Answered by'], 'no destination answer recorded');
+  t.false('Answer' in (await items()));
+  await page.fill('#text-filter', 'productpage-to-reviews');
+  await rows.first().click();
+  t.false('Answered by' in (await items()));
+  await page.fill('#text-filter', '');
 
   // Control filter, all outcomes: exactly the flows naming the control.
   await page.click('#all-outcomes');

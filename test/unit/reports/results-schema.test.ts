@@ -33,6 +33,39 @@ test('the crafted fixtures parse and hold what the issue asks for', (t) => {
   t.is(outcomes.filter((outcome) => outcome === 'waived').length, 1);
 });
 
+test('every reached check of the fixtures carries the destination answer but one, as older results have it', (t) => {
+  const reached = [...fixture('base.json').checks, ...fixture('new.json').checks].filter(
+    (check) => check.verdict === 'reached',
+  );
+  t.deepEqual(
+    reached.filter((check) => !check.answer).map((check) => check.testId),
+    ['calico-bpf-sidecar-cni/quitquitquit-hijack/default/hijack-to-db'],
+  );
+  const answers = reached.flatMap((check) => (check.answer ? [check.answer] : []));
+  t.deepEqual([...new Set(answers.map((answer) => answer.kind))].sort(), [
+    'dns',
+    'echo',
+    'http',
+    'postgres',
+    'syn-ack',
+    'tls',
+  ]);
+  t.true(
+    answers.some((answer) => answer.kind === 'echo' && answer.crossedProxy === true),
+    'an echo through a proxy',
+  );
+  t.true(
+    answers.some((answer) => answer.kind === 'tls' && answer.subject === 'kube-apiserver'),
+    'the API server',
+  );
+  t.false(
+    [...fixture('base.json').checks, ...fixture('new.json').checks].some(
+      (check) => check.verdict !== 'reached' && check.answer,
+    ),
+    'blocked and inconclusive checks carry no answer',
+  );
+});
+
 test('the committed fixtures are what `npm run fixtures` writes', (t) => {
   for (const [name, text] of Object.entries(craftedFixtureFiles()))
     t.is(fixtureText(name), text, `${name} is stale: run npm run fixtures`);
@@ -74,7 +107,7 @@ test('a field of the wrong type is named by its path', (t) => {
   );
   const twice = JSON.parse(fixtureText('new.json')) as { checks: unknown[] };
   twice.checks.push(twice.checks[0]);
-  t.regex(problem(JSON.stringify(twice)), /checks\[25\]\.testId: ".*" repeats checks\[0\]/);
+  t.regex(problem(JSON.stringify(twice)), /checks\[29\]\.testId: ".*" repeats checks\[0\]/);
 });
 
 test('serialisation is stable: parse and serialise again gives the same text', (t) => {

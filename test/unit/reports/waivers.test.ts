@@ -1,7 +1,8 @@
 // waivers.yaml: located one-line errors, test id patterns, and expiry against an injected date.
 import test from 'ava';
 import { GauntletError } from '../../../harness/errors.ts';
-import { parseWaivers, testIdPatternRegExp } from '../../../harness/model/waivers.ts';
+import { testIdPatternRegExp } from '../../../harness/model/waivers.ts';
+import { parseWaivers } from '../../../harness/catalog/waivers-file.ts';
 import { applyWaivers } from '../../../reports/apply-waivers.ts';
 import { findCheck, fixture, fixtureText } from './_fixtures.ts';
 
