@@ -231,7 +231,9 @@ export function actualText(check: Check): string {
 /** One line for a failure: expected vs actual, and why. */
 export function failureLine(check: Check): string {
   const flaky = check.flaky ? ' [flaky: attempts disagreed]' : '';
-  return `expected ${expectedText(check)}, got ${actualText(check)}: ${check.reason}${flaky}`;
+  // A flow that got through names who answered: for a security regression that is the evidence.
+  const answer = answerText(check);
+  return `expected ${expectedText(check)}, got ${actualText(check)}: ${check.reason}${answer ? `; answered by: ${answer}` : ''}${flaky}`;
 }
 
 export const outcomeLabels: { [K in CheckOutcome]: string } = {

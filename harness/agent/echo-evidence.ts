@@ -1,5 +1,5 @@
-// What a destination's echo says about the path: did the request cross a proxy, which source did
-// the destination see, and was it a local proxy stand-in that answered instead of the destination.
+// What a destination's echo says about the path: did the request cross a proxy, and which source did
+// the destination see.
 import { EchoReport } from './protocol.ts';
 import type { Evidence } from './protocol.ts';
 
@@ -31,6 +31,5 @@ export function evidenceFromEcho(echo: EchoReport): Evidence {
     echo,
     crossedProxy,
     sourceSeen: echo.peer.address,
-    answeredByProxy: echo.service === 'gauntlet-proxy-stand-in',
   };
 }

@@ -111,7 +111,7 @@ export type PeerAddress = z.infer<typeof PeerAddress>;
 
 export const EchoReport = z
   .object({
-    service: z.enum(['gauntlet-echo', 'gauntlet-proxy-stand-in']),
+    service: z.literal('gauntlet-echo'),
     kind: z.enum(['tcp', 'http', 'udp']),
     name: z.string(),
     peer: PeerAddress,
@@ -161,8 +161,6 @@ export const Evidence = z
     crossedProxy: z.boolean().optional(),
     /** The source address the destination saw. */
     sourceSeen: z.string().optional(),
-    /** A local proxy stand-in answered instead of the destination (the flow was captured). */
-    answeredByProxy: z.boolean().optional(),
     /** TCP: the connection closed right after connect, before the server said anything (Envoy's TCP deny). */
     closedAfterConnect: z.boolean().optional(),
     /** The server spoke no hello within the deadline (not a gauntlet echo, or a silent sink). */

@@ -477,7 +477,7 @@ export const sidecarGroup: LabGroup = {
       technique: 'tcp',
       port: ports.tcp,
       ...proxyGivesUpFirst(1200),
-      why: "tcp_proxy's connect times out and it closes the app's connection without a byte (onInitFailure, NoFlush): EOF",
+      why: "tcp_proxy's connect times out and it closes the app's connection without a byte (onInitFailure, NoFlush); the agent's first line is still unread there, so the close is a reset",
     },
     {
       id: 'tcp-l4-deny',
@@ -489,8 +489,9 @@ export const sidecarGroup: LabGroup = {
       to: 'meshed-target',
       port: ports.tcp,
       arrange: deny('meshed-target', 'inbound', 'attacker', 'meshed-target', ports.tcp),
-      expect: 'reached',
-      why: "Envoy's network RBAC decides on the client's first bytes (rbac_filter.cc onData) after tcp_proxy has connected upstream (envoyproxy/envoy#9023): a server that speaks first is heard, only the client's reply is cut",
+      expect: 'blocked',
+      layer: 'mesh-l4',
+      why: "Envoy's network RBAC decides on the client's first bytes (rbac_filter.cc onData) and closes: the agent speaks first, so nothing of the app comes back (a server that spoke first would be heard through the deny, envoyproxy/envoy#9023)",
     },
     {
       id: 'http-as-tcp-l4-deny',
@@ -645,7 +646,7 @@ export const ambientGroup: LabGroup = {
       technique: 'tcp',
       port: ports.tcp,
       ...proxyGivesUpFirst(1200),
-      why: "ztunnel's connect times out and it drops the app's connection: EOF, as the probe had sent nothing",
+      why: "ztunnel's connect times out and it drops the app's connection over the agent's unread first line: a reset",
     },
     {
       id: 'tcp-identity-deny',
@@ -659,7 +660,7 @@ export const ambientGroup: LabGroup = {
       arrange: deny('attacker', 'outbound', 'attacker', 'target', ports.tcp),
       expect: 'blocked',
       layer: 'mesh-l4',
-      why: 'the destination ztunnel refuses the CONNECT before it dials the app; the source ztunnel drops the connection: EOF for a client that waits to be spoken to',
+      why: "the destination ztunnel refuses the CONNECT before it dials the app; the source ztunnel drops the connection over the agent's unread first line: a reset",
     },
     {
       id: 'http-identity-deny',

@@ -5,7 +5,7 @@ import type { CheckInput, RunInput } from '../model/results.ts';
 import { gauntletVersion } from '../version.ts';
 import type { ProxyConnection } from './proxy-journal.ts';
 import type { LabCaseResult } from './run-lab.ts';
-import { istioVersion } from './rules.ts';
+import { istioVersion, ruleFiles } from './rules.ts';
 
 export const labScenario = 'kernel-lab';
 
@@ -90,6 +90,7 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
       verdict: classification.verdict,
       ...(classification.layer ? { layer: classification.layer } : {}),
       reason: classification.reason,
+      ...(classification.answer ? { answer: classification.answer } : {}),
       attempts: [
         {
           attempt: 1,
@@ -114,6 +115,8 @@ export function labRun(
   startedAt: Date,
   finishedAt: Date,
   missing: { what: string; reason: string }[],
+  /** `uname -r` of this machine: the lab's evidence is about this kernel. */
+  kernel: string,
 ): RunInput {
   return {
     id,
@@ -127,6 +130,14 @@ export function labRun(
       stackTitle: `lab: this kernel with Istio ${istioVersion} ${mesh} rules`,
       mesh,
       istio: { version: istioVersion },
+    },
+    // Evidence about gauntlet's techniques on this kernel, not about any cluster.
+    provenance: {
+      kind: 'kernel-lab',
+      kernel,
+      istio: istioVersion,
+      ruleFiles:
+        mesh === 'sidecar' ? [ruleFiles.sidecar] : [ruleFiles.ambient, ruleFiles['ambient-hostprobe']],
     },
   };
 }

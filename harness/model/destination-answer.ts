@@ -67,7 +67,9 @@ export function describeAnswer(answer: DestinationAnswer): string {
       if (answer.status !== undefined) parts.push(`HTTP ${answer.status}`);
       if (answer.sourceSeen) parts.push(`saw source ${answer.sourceSeen}`);
       if (answer.crossedProxy === true) parts.push('through a proxy');
-      if (answer.crossedProxy === false) parts.push('no proxy on the way');
+      // The echo can tell a sidecar (Envoy's inbound source 127.0.0.6, XFCC); ztunnel keeps the
+      // client's address, so "no mark" is what the destination saw, not proof there was no proxy.
+      if (answer.crossedProxy === false) parts.push('no proxy mark seen');
       if (answer.exchanged) parts.push('echoed our line');
       return parts.join(', ');
     }

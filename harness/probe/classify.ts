@@ -2,7 +2,6 @@
 // blocked (with the layer when it can be told) or inconclusive (the harness failed). Pure. The
 // observation's shape (observation-shape.ts) and the one rule table (reach-rules.ts) decide; this
 // file only joins them, so the lab and the run judge alike.
-import { describeAnswer } from '../model/destination-answer.ts';
 import type { DestinationAnswer } from '../model/destination-answer.ts';
 import type { Technique } from '../model/technique.ts';
 import { Technique as TechniqueSchema } from '../model/technique.ts';
@@ -53,10 +52,8 @@ export function classify(observation: ObservationLike, context: ClassifyContext 
   return {
     verdict: rule.verdict,
     ...(layer ? { layer } : {}),
-    reason:
-      rule.verdict === 'reached' && answer
-        ? `${rule.reason(facts)}: ${describeAnswer(answer)}`
-        : rule.reason(facts),
+    // The answer travels beside the reason: reports show it as "answered by".
+    reason: rule.reason(facts),
     shape,
     ...(rule.verdict === 'reached' && answer ? { answer } : {}),
   };

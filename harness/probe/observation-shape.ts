@@ -213,8 +213,10 @@ export function readShape(observation: ObservationLike, technique?: Technique): 
       return connectedShape(observation, evidence);
     case 'http':
       return httpShape(observation, evidence);
-    case 'reset':
-      return { shape: 'reset' };
+    case 'reset': {
+      const openForMs = openFor(observation);
+      return { shape: 'reset', ...(openForMs !== undefined ? { openForMs } : {}) };
+    }
     case 'refused':
       return { shape: 'refused' };
     case 'unreachable':

@@ -37,13 +37,20 @@ const streamTechniques: readonly Technique[] = ['tcp', 'udp-tunnel'];
 const socketTechniques: readonly Technique[] = techniques.filter((technique) => technique !== 'spoof-source');
 
 /**
- * A close without a byte this soon after the accept is a decision, not a give-up: Envoy's network
- * RBAC filter closes a denied connection at once (envoyproxy/envoy
- * source/extensions/filters/network/rbac/rbac_filter.cc; Istio's tests read it as EOF,
- * istio/istio pkg/test/framework/components/echo/check/checkers.go), while a proxy that cannot
- * reach the destination closes only when its connect timeout (10 s by default) ends.
+ * A close (or reset) this soon after the accept is a decision, not a give-up. Envoy's network RBAC
+ * filter decides on the client's first bytes and closes a denied connection then (envoyproxy/envoy
+ * source/extensions/filters/network/rbac/rbac_filter.cc onData; Istio's tests, which write first,
+ * read it as EOF: istio/istio pkg/test/framework/components/echo/check/checkers.go); the agent
+ * writes first too (harness/agent/serve/tcp-echo.ts). ztunnel drops a denied connection before it
+ * dials the destination (istio/ztunnel src/proxy/inbound.rs assert_rbac): a close, or a reset when
+ * our bytes are still unread. A proxy that cannot reach the destination closes only when its
+ * connect timeout ends (10 s by default: Istio's mesh connectTimeout, ztunnel's CONNECTION_TIMEOUT
+ * in src/proxy.rs).
  */
 export const denyCloseWithinMs = 1000;
+
+const decidedSoon = (openForMs: number | undefined): boolean =>
+  openForMs !== undefined && openForMs < denyCloseWithinMs;
 
 const proxyAccepted =
   'the connection was accepted (on a meshed pod, by the local proxy) and the destination never answered';
@@ -135,11 +142,10 @@ export const reachRules: readonly ReachRule[] = [
     shape: 'accepted-closed',
     techniques: connectionTechniques,
     verdict: 'blocked',
-    layer: ({ openForMs }) =>
-      openForMs !== undefined && openForMs < denyCloseWithinMs ? 'mesh-l4' : 'network-policy',
+    layer: ({ openForMs }) => (decidedSoon(openForMs) ? 'mesh-l4' : 'network-policy'),
     reason: ({ openForMs }) =>
-      openForMs !== undefined && openForMs < denyCloseWithinMs
-        ? `${proxyAccepted}: closed without a byte ${Math.round(openForMs)} ms after connect (EOF), as Envoy closes a TCP flow its RBAC denies`
+      decidedSoon(openForMs)
+        ? `${proxyAccepted}: closed without a byte ${Math.round(openForMs ?? 0)} ms after connect (EOF), as Envoy closes a TCP flow its RBAC denies`
         : `${proxyAccepted}: closed without a byte${openForMs !== undefined ? ` after ${Math.round(openForMs)} ms` : ''}, as a proxy does when its upstream connect fails`,
   },
   {
@@ -152,8 +158,14 @@ export const reachRules: readonly ReachRule[] = [
     shape: 'reset',
     techniques,
     verdict: 'blocked',
-    layer: 'mesh-l4',
-    reason: () => 'connection reset (how ztunnel refuses a flow its policy denies)',
+    // A reset at once is a refusal (ztunnel's deny, with our bytes unread); one after the proxy's
+    // connect timeout is ztunnel giving up on a destination dropped behind it.
+    layer: ({ openForMs }) =>
+      openForMs === undefined || decidedSoon(openForMs) ? 'mesh-l4' : 'network-policy',
+    reason: ({ openForMs }) =>
+      openForMs === undefined || decidedSoon(openForMs)
+        ? 'connection reset (how ztunnel refuses a flow its policy denies)'
+        : `connection reset ${Math.round(openForMs)} ms after connect: the proxy gave up on the destination (dropped behind it)`,
   },
   {
     shape: 'refused',

@@ -51,7 +51,7 @@ test.serial(
 );
 
 test.serial(
-  'a node-side drop behind ztunnel: connected then silent, or closed without a byte once ztunnel gives up',
+  'a node-side drop behind ztunnel: connected then silent, or cut without a byte once ztunnel gives up',
   async (t) => {
     const silent = await run('tcp-node-drop-silent');
     t.is(silent.observation.outcome, 'connected');
@@ -61,19 +61,18 @@ test.serial(
     t.true((silent.proxyConnections[0]?.outcome?.ms ?? 0) >= 2900);
     t.is(silent.classification.verdict, 'blocked');
     const gaveUp = await run('tcp-node-drop-proxy-gives-up');
-    t.is(gaveUp.observation.outcome, 'connected');
-    t.true(gaveUp.observation.evidence.closedAfterConnect);
+    // ztunnel drops the connection with the probe's first line unread: a reset.
+    t.is(gaveUp.observation.outcome, 'reset');
     t.deepEqual(journal(gaveUp), ['attacker/outbound: upstream-timeout']);
     t.is(gaveUp.classification.verdict, 'blocked');
   },
 );
 
 test.serial(
-  'an AuthorizationPolicy deny: ztunnel drops the connection, EOF for a client that waits, a reset for one that spoke',
+  'an AuthorizationPolicy deny: ztunnel drops the connection over the client\'s unread bytes, a reset',
   async (t) => {
     const waiting = await run('tcp-identity-deny');
-    t.is(waiting.observation.outcome, 'connected');
-    t.true(waiting.observation.evidence.closedAfterConnect);
+    t.is(waiting.observation.outcome, 'reset', 'the agent spoke first; ztunnel never read it');
     t.is(waiting.observation.evidence.echo, undefined);
     t.deepEqual(journal(waiting), ['attacker/outbound: denied']);
     t.is(waiting.classification.verdict, 'blocked');

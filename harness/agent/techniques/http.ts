@@ -63,13 +63,13 @@ export function httpProbe(probe: ProbeRequest, deadline: Deadline): Promise<Tech
     });
     request.on('error', (error) => {
       const failed = outcomeOfError(error);
-      // A connection closed before any response (Envoy TCP deny on an HTTP port) reads as EOF.
-      if (connectMs !== undefined && (failed.errno === 'ECONNRESET' || /socket hang up/.test(failed.message)))
-        finish({
-          ...failed,
-          outcome: failed.errno === 'ECONNRESET' ? 'reset' : 'connected',
-          evidence: { closedAfterConnect: true },
-        });
+      // A connection closed before any response (an L4 deny on an HTTP port, a proxy that gave up on
+      // its upstream) reads as EOF. Node names that "socket hang up" with code ECONNRESET (lib/_http_client.js
+      // socketOnEnd), while a real reset reads "read ECONNRESET": only the second is a reset.
+      if (connectMs !== undefined && /socket hang up/.test(failed.message))
+        finish({ ...failed, outcome: 'connected', evidence: { closedAfterConnect: true } });
+      else if (connectMs !== undefined && failed.errno === 'ECONNRESET')
+        finish({ ...failed, outcome: 'reset' });
       else finish({ ...failed, step: connectMs === undefined ? 'connect' : 'response' });
     });
     request.end();

@@ -52,7 +52,11 @@ export async function markedProbe(probe: ProbeRequest, deadline: Deadline): Prom
     case 'tcp': {
       if (probe.application)
         return { outcome: 'error', step: 'so-mark', message: 'so-mark does not speak applications' };
-      const result = await runNetHelper({ ...base, op: 'mark-stream', until: 'line' }, timeoutMs);
+      // Client first, as the tcp technique speaks (harness/agent/serve/tcp-echo.ts).
+      const result = await runNetHelper(
+        { ...base, op: 'mark-stream', send: `gauntlet-ping ${probe.id}\n`, until: 'line' },
+        timeoutMs,
+      );
       const { data, closed, ...rest } = result;
       if (result.outcome !== 'connected') return rest;
       if (closed && !data) return { ...rest, evidence: { closedAfterConnect: true } };

@@ -1,5 +1,5 @@
-// tcp: connect, read the destination's hello line (a gauntlet echo says who it is and which peer it
-// saw), exchange one line, close. With application postgres, speak PostgreSQL instead; with tls, send
+// tcp: connect, say one line, read the destination's answer (a gauntlet echo says who it is and which
+// peer it saw, then repeats our line), close. With application postgres, speak PostgreSQL instead; with tls, send
 // a ClientHello and read the server's answer. udp-tunnel holds the same conversation over its tunnel
 // (`converse`).
 import { connect } from 'node:net';
@@ -45,25 +45,57 @@ type LineRead =
   | { error: unknown; data: string }
   | { timeout: true; data: string };
 
-/** Reads up to the first newline, the end of the stream, an error or the deadline. */
-export function readLine(socket: Duplex, deadline: Deadline): Promise<LineRead> {
-  return new Promise((resolve) => {
-    let data = '';
-    const done = (value: LineRead) => {
-      clearTimeout(timer);
-      socket.off('data', onData).off('end', onEnd).off('error', onError);
-      resolve(value);
-    };
-    const onData = (chunk: Buffer) => {
+/**
+ * Reads a stream line by line: each `read` resolves with the next line, the end of the stream, an
+ * error or the deadline. The stream is read from the start, and what arrives past a line is kept
+ * for the next read: a server may send two lines in one segment (the echo's report and our line
+ * back), or close between two reads.
+ */
+export function lineReader(socket: Duplex): { read(deadline: Deadline): Promise<LineRead> } {
+  let data = '';
+  let ended: { end: true } | { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  socket
+    .on('data', (chunk: Buffer) => {
       data += chunk.toString('utf8');
-      const newline = data.indexOf('\n');
-      if (newline >= 0) done({ line: data.slice(0, newline) });
-    };
-    const onEnd = () => done({ end: true, data });
-    const onError = (error: unknown) => done({ error, data });
-    const timer = setTimeout(() => done({ timeout: true, data }), deadline.remaining());
-    socket.on('data', onData).once('end', onEnd).once('error', onError);
-  });
+      wake?.();
+    })
+    .once('end', () => {
+      ended ??= { end: true };
+      wake?.();
+    })
+    .once('error', (error: unknown) => {
+      ended ??= { error };
+      wake?.();
+    });
+  const next = (): LineRead | undefined => {
+    const newline = data.indexOf('\n');
+    if (newline >= 0) {
+      const line = data.slice(0, newline);
+      data = data.slice(newline + 1);
+      return { line };
+    }
+    return ended ? { ...ended, data } : undefined;
+  };
+  return {
+    read(deadline) {
+      return new Promise((resolve) => {
+        const ready = next();
+        if (ready) return resolve(ready);
+        const timer = setTimeout(() => {
+          wake = undefined;
+          resolve({ timeout: true, data });
+        }, deadline.remaining());
+        wake = () => {
+          const value = next();
+          if (!value) return;
+          wake = undefined;
+          clearTimeout(timer);
+          resolve(value);
+        };
+      });
+    },
+  };
 }
 
 export async function tcpProbe(request: ProbeRequest, deadline: Deadline): Promise<TechniqueResult> {
@@ -92,7 +124,12 @@ export async function converse(
       return { outcome: 'connected', connectMs, evidence: { postgres } };
     }
     if (request.application === 'tls') return { ...(await tlsExchange(socket, deadline)), connectMs };
-    const hello = await readLine(socket, deadline);
+    // Client first (harness/agent/serve/tcp-echo.ts says why): our line, then the echo's report of
+    // who it is, then our line back, so the destination really carried data both ways.
+    const ping = `gauntlet-ping ${request.id}`;
+    socket.write(`${ping}\n`);
+    const lines = lineReader(socket);
+    const hello = await lines.read(deadline);
     if ('end' in hello && hello.data === '')
       // Envoy's TCP RBAC deny accepts then closes: the client reads EOF (Istio's Forbidden checker for TCP
       // expects "EOF", istio/istio pkg/test/framework/components/echo/check/checkers.go).
@@ -110,10 +147,7 @@ export async function converse(
     const text = 'line' in hello ? hello.line : hello.data;
     const echo = parseEcho(text);
     if (!echo) return { outcome: 'connected', connectMs, evidence: { body: text.slice(0, 200) } };
-    // One exchange: the echo repeats our line, so the destination really carries data both ways.
-    const ping = `gauntlet-ping ${request.id}`;
-    socket.write(`${ping}\n`);
-    const answer = await readLine(socket, deadline);
+    const answer = await lines.read(deadline);
     return {
       outcome: 'connected',
       connectMs,

@@ -2,6 +2,8 @@
 // Istio's real sidecar and ambient rules, each with and without its counter-measure, in throwaway
 // network namespaces. Prints technique x defence -> escaped / contained with the evidence, and writes
 // results.json for the reports. Needs root, iproute2, iptables and python3.
+import { release } from 'node:os';
+import { describeAnswer } from '../../model/destination-answer.ts';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -92,7 +94,7 @@ function line(result: LabCaseResult): string {
         ? 'contained'
         : 'inconclusive';
   const mark = outcome === 'pass' ? ' ' : '!';
-  return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${labCase.id}: ${classification.reason}\n`;
+  return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${labCase.id}: ${classification.reason}${classification.answer ? `; answered by: ${describeAnswer(classification.answer)}` : ''}\n`;
 }
 
 async function runLab(values: { out?: string; group?: string }, io: CommandIo): Promise<0 | 1 | 2> {
@@ -135,7 +137,7 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
       for (const labCase of group.cases)
         if (!ran.has(labCase.id) && missing.length === 0)
           missing.push({ what: `case ${labCase.id}`, reason: 'not run (interrupted)' });
-      runs.push(labRun(group.mesh, `lab-${group.mesh}-${stamp}`, startedAt, new Date(), missing));
+      runs.push(labRun(group.mesh, `lab-${group.mesh}-${stamp}`, startedAt, new Date(), missing, release()));
     }
   } finally {
     agent.cleanup();

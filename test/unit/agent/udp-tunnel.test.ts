@@ -1,6 +1,7 @@
 // udp-tunnel on loopback: the agent's client and its own relay (serve --relay) carry a TCP
 // conversation inside UDP datagrams. The destination may speak first (a gauntlet echo) or wait for
 // the client (PostgreSQL); the relay's connect errors and a relay that never answers are outcomes.
+import { classify } from '../../../harness/probe/classify.ts';
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer } from 'node:net';
@@ -46,7 +47,7 @@ function tunnelProbe(fields: Partial<ProbeRequestInput> & { port: number; relayP
   });
 }
 
-test('a server-first destination: the echo greets through the tunnel and repeats our line', async (t) => {
+test('the echo answers our line through the tunnel with who it is, and repeats the line', async (t) => {
   const relayPort = await relayOnLoopback(t);
   const echo = tcpEcho('target');
   t.teardown(() => echo.close());
@@ -75,7 +76,7 @@ test('a client-first destination: a PostgreSQL query runs through the tunnel', a
   t.like(result.evidence?.postgres, { authenticated: true, rows: [['app', '198.19.0.5']] });
 });
 
-test('a destination that stays silent is reached, and says so', async (t) => {
+test('a destination that stays silent: connected and silent, which the rule scores blocked', async (t) => {
   const relayPort = await relayOnLoopback(t);
   const silent = createServer((socket) => socket.on('error', () => undefined));
   t.teardown(() => silent.close());
@@ -85,6 +86,7 @@ test('a destination that stays silent is reached, and says so', async (t) => {
   t.is(result.outcome, 'connected');
   t.true(result.evidence?.silent);
   t.true(performance.now() - started < 1500, 'bounded by the deadline');
+  t.is(classify({ id: 'p', technique: 'udp-tunnel', ...result }).verdict, 'blocked');
 });
 
 test('the relay cannot connect: refused, with the errno and the step', async (t) => {

@@ -3,7 +3,7 @@
 // other technique is a harness fault (inconclusive), and every reached flow carries the
 // destination's own answer.
 import test from 'ava';
-import { DestinationAnswer } from '../../../harness/model/destination-answer.ts';
+import { DestinationAnswer, describeAnswer } from '../../../harness/model/destination-answer.ts';
 import { techniques } from '../../../harness/model/technique.ts';
 import type { Technique } from '../../../harness/model/technique.ts';
 import type { Layer } from '../../../harness/model/verdict.ts';
@@ -39,7 +39,7 @@ const examples: Record<ObservationShape, Example> = {
       outcome: 'connected',
       evidence: { echo, sourceSeen: '10.0.0.7', crossedProxy: false, exchanged: true },
     },
-    reason: /: tcp echo "target", saw source 10\.0\.0\.7, no proxy on the way, echoed our line$/,
+    reason: /: tcp echo "target", saw source 10\.0\.0\.7, no proxy mark seen, echoed our line$/,
   },
   'http-status': {
     observation: { outcome: 'http', status: 200, server: 'kube-proxy', evidence: { body: 'ok' } },
@@ -171,7 +171,9 @@ for (const rule of reachRules) {
       t.is(shape, rule.shape, `${technique} reads the example as ${rule.shape}`);
       t.is(result.verdict, rule.verdict, `${technique}: ${result.reason}`);
       t.is(result.layer, example.layer, `${technique}: layer`);
-      t.regex(result.reason, example.reason, technique);
+      // The reason, and for a reached flow the destination's answer as reports show it beside it.
+      const said = result.answer ? `${result.reason}: ${describeAnswer(result.answer)}` : result.reason;
+      t.regex(said, example.reason, technique);
       if (result.verdict === 'reached') {
         t.truthy(result.answer, `${technique}: a reached flow carries the destination's answer`);
         t.true(

@@ -100,7 +100,7 @@ test('the fixtures: one security and one availability regression, a layer change
   const text = renderDiffText(diff);
   t.regex(
     text,
-    /^Security regressions: newly reached, expected blocked \(1\):\n {2}calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db: blocked at network-policy -> reached \(expected blocked by network-policy\): .*; answered by: udp echo "db", saw source 192\.168\.12\.7, no proxy on the way \[/m,
+    /^Security regressions: newly reached, expected blocked \(1\):\n {2}calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db: blocked at network-policy -> reached \(expected blocked by network-policy\): .*; answered by: udp echo "db", saw source 192\.168\.12\.7, no proxy mark seen \[/m,
   );
   // Newly blocked: nobody answered, and the diff says nothing of answers.
   t.regex(
@@ -122,7 +122,7 @@ test('the fixtures: one security and one availability regression, a layer change
   );
   t.regex(
     markdown,
-    /\| `calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db` \| blocked at network-policy \| reached \| blocked by network-policy \| .*; answered by: udp echo "db", saw source 192\.168\.12\.7, no proxy on the way \|/,
+    /\| `calico-nftables-ambient\/udp-escape\/default-deny\/udp-to-db` \| blocked at network-policy \| reached \| blocked by network-policy \| .*; answered by: udp echo "db", saw source 192\.168\.12\.7, no proxy mark seen \|/,
   );
   const json = JSON.parse(renderDiffJson(diff)) as {
     kind: string;
@@ -133,7 +133,7 @@ test('the fixtures: one security and one availability regression, a layer change
   t.is(json.securityRegressions.length, 1);
   t.is(
     json.securityRegressions[0]?.new.answer,
-    'udp echo "db", saw source 192.168.12.7, no proxy on the way',
+    'udp echo "db", saw source 192.168.12.7, no proxy mark seen',
   );
   t.is(json.unchanged, 24);
 });

@@ -41,7 +41,7 @@ function parsedJunit(results: Results): Node {
 const udpToDb = 'calico-nftables-ambient/udp-escape/default-deny/udp-to-db';
 const apiserver = 'calico-bpf-sidecar-cni/outside-mesh-targets/open/apiserver';
 const hijack = 'calico-bpf-sidecar-cni/quitquitquit-hijack/default/hijack-to-db';
-const udpEchoAnswer = 'udp echo "db", saw source 192.168.12.7, no proxy on the way';
+const udpEchoAnswer = 'udp echo "db", saw source 192.168.12.7, no proxy mark seen';
 const tlsAnswer = 'TLS handshake (TLSv1.3), certificate CN=kube-apiserver issued by CN=kubernetes';
 
 /** The cells of one Markdown table row, by the table's column titles. */
@@ -95,7 +95,7 @@ test('junit.xml parses back with the attributes CI reporters read', (t) => {
   t.is(failure['type'], 'fail-security');
   t.regex(
     String(failure['message']),
-    /^security regression: expected blocked by network-policy, got reached \(connected\): the destination echo answered with its identity: udp echo "db".* \[flaky.*waiver NET-877 expired 2025-12-31/,
+    /^security regression: expected blocked by network-policy, got reached \(connected\): the destination echo answered with its identity; answered by: udp echo "db".* \[flaky.*waiver NET-877 expired 2025-12-31/,
   );
   t.false(String(failure['message']).includes('\n'));
   t.regex(String(failure['#text']), /attempt 2 at .* reached/);
