@@ -37,6 +37,33 @@ test('gauntlet lab --group ambient prints escaped/contained per defence and writ
   );
 });
 
+test('Ctrl-C during the lab: "interrupted after N of M cases", the finished cases kept in a partial results.json', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'gauntlet-lab-cli-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const controller = new AbortController();
+  // The ambient group takes several seconds: stop it once a few cases have printed.
+  const stopper = setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 2500);
+  t.teardown(() => clearTimeout(stopper));
+  const result = await runGauntlet(['lab', '--group', 'ambient', '--out', out], {
+    env: process.env,
+    signal: controller.signal,
+  });
+  t.is(result.exitCode, 2, 'an interrupted lab is not green');
+  const summary =
+    /interrupted after (\d+) of 12 cases: (\d+)\/(\d+) cases behaved as documented; wrote .* \(partial\)/.exec(
+      result.stdout,
+    );
+  t.truthy(summary, result.stdout);
+  const finished = Number(summary?.[1]);
+  t.true(finished > 0 && finished < 12, `${finished} cases finished before the stop`);
+  const file = join(out, 'results.json');
+  const results = parseResults(readFileSync(file, 'utf8'), file);
+  t.is(results.runs[0]?.status, 'partial');
+  t.is(results.checks.length, finished, 'every finished case is kept');
+  t.true((results.runs[0]?.missing ?? []).every((missing) => missing.reason === 'not run (interrupted)'));
+  t.is((results.runs[0]?.missing.length ?? 0) + finished, 12);
+});
+
 test('without root gauntlet lab names what is missing and exits 2', (t) => {
   const home = mkdtempSync(join(tmpdir(), 'gauntlet-lab-noroot-'));
   chmodSync(home, 0o777);

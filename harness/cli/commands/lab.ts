@@ -116,13 +116,22 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
   io.stdout.write(
     `  ${'mesh'.padEnd(8)} ${'technique'.padEnd(26)} ${'defence'.padEnd(52)} ${'result'.padEnd(12)} ${'as'.padEnd(24)} evidence\n`,
   );
+  const total = groups.reduce((count, group) => count + group.cases.length, 0);
   try {
     for (const group of groups) {
+      if (io.signal.aborted) break;
       const startedAt = new Date();
       const missing: { what: string; reason: string }[] = [];
       try {
-        results.push(
-          ...(await runLabGroup(environment, group, (result) => io.stdout.write(line(result)), io.signal)),
+        // Each finished case is kept as it comes: a group that breaks or is interrupted keeps them.
+        await runLabGroup(
+          environment,
+          group,
+          (result) => {
+            results.push(result);
+            io.stdout.write(line(result));
+          },
+          io.signal,
         );
       } catch (error) {
         missing.push({
@@ -135,7 +144,7 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
         results.filter((result) => result.group === group).map((result) => result.labCase.id),
       );
       for (const labCase of group.cases)
-        if (!ran.has(labCase.id) && missing.length === 0)
+        if (!ran.has(labCase.id) && (missing.length === 0 || io.signal.aborted))
           missing.push({ what: `case ${labCase.id}`, reason: 'not run (interrupted)' });
       runs.push(labRun(group.mesh, `lab-${group.mesh}-${stamp}`, startedAt, new Date(), missing, release()));
     }
@@ -154,8 +163,11 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
     }),
   );
   const failed = results.filter((result) => result.outcome !== 'pass');
+  const behaved = `${results.length - failed.length}/${results.length} cases behaved as documented`;
   io.stdout.write(
-    `\n${results.length - failed.length}/${results.length} cases behaved as documented; wrote ${file}\n`,
+    io.signal.aborted
+      ? `\ninterrupted after ${results.length} of ${total} cases: ${behaved}; wrote ${file} (partial)\n`
+      : `\n${behaved}; wrote ${file}\n`,
   );
   for (const result of failed)
     io.stdout.write(
