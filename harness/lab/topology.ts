@@ -99,6 +99,13 @@ export async function createTopology(
     created.push(node);
     await run(['-n', node, 'link', 'set', 'lo', 'up'], 'node lo up');
     await sysctl(node, 'net.ipv4.ip_forward=1');
+    // The lab's namespaces are joined to each other only, never to the host; and inside them a probe
+    // to a test address no pod holds is dropped here, not routed anywhere (the pods' own /24s are
+    // more specific and win; ip-route(8) "blackhole").
+    await run(
+      ['-n', node, 'route', 'add', 'blackhole', '198.18.0.0/15'],
+      'blackhole the test ranges on the node',
+    );
     await sysctl(node, 'net.ipv4.conf.all.rp_filter=0');
     await sysctl(node, 'net.ipv4.conf.default.rp_filter=0');
     let index = 0;
