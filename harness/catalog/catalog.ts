@@ -146,6 +146,8 @@ export interface LoadOptions {
   extraScenarioDirs?: string[];
   /** Problems name files relative to this folder (the user's working directory). */
   displayBase?: string;
+  /** The kernel lab's case ids (`<group>/<case>`), so `confidence: lab` expectations are checked to name real ones. */
+  labCaseIds?: readonly string[];
 }
 
 export function loadCatalog(rootDir: string, options: LoadOptions = {}): CatalogLoad {
@@ -252,7 +254,7 @@ export function loadCatalog(rootDir: string, options: LoadOptions = {}): Catalog
       });
       continue;
     }
-    const { loaded, problems: scenarioProblems } = loadScenario(dir, displayBase);
+    const { loaded, problems: scenarioProblems } = loadScenario(dir, displayBase, options.labCaseIds);
     problems.push(...scenarioProblems);
     if (!loaded) continue;
     const existing = scenarios.get(loaded.scenario.id);

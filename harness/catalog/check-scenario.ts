@@ -88,10 +88,49 @@ function checkOutsideProbe(
     );
 }
 
+/**
+ * How each expectation is known: `documented` needs a source (its own, or the scenario's `sources`),
+ * `lab` names kernel-lab cases that exist (when the caller knows them: `labCaseIds`), and only `lab`
+ * names cases.
+ */
+function checkEvidence(
+  scenario: Scenario,
+  at: (path: (string | number)[], message: string) => void,
+  labCaseIds: readonly string[] | undefined,
+): void {
+  scenario.probes.forEach((probe, index) =>
+    probe.expect.forEach((expectation, expectIndex) => {
+      const path = ['probes', index, 'expect', expectIndex];
+      if (
+        expectation.confidence === 'documented' &&
+        expectation.source === undefined &&
+        scenario.sources.length === 0
+      )
+        at(
+          [...path, 'confidence'],
+          'confidence documented needs a source: add `source:` (a doc URL or repo path@tag) here or `sources:` on the scenario, or say how else it is known (confidence: lab with `lab:` cases, or confidence: hypothesis)',
+        );
+      if (expectation.confidence === 'lab' && expectation.lab === undefined)
+        at(
+          [...path, 'confidence'],
+          'confidence lab needs `lab:` naming the kernel-lab cases that show it (see `gauntlet lab`)',
+        );
+      if (expectation.lab !== undefined && expectation.confidence !== 'lab')
+        at([...path, 'lab'], `\`lab\` goes with confidence: lab (this one is ${expectation.confidence})`);
+      if (labCaseIds)
+        expectation.lab?.forEach((id, labIndex) => {
+          if (!labCaseIds.includes(id))
+            at([...path, 'lab', labIndex], `no lab case "${id}"${didYouMean(id, labCaseIds)}`);
+        });
+    }),
+  );
+}
+
 export function checkScenarioReferences(
   scenario: Scenario,
   source: YamlSource,
   folderName: string,
+  labCaseIds?: readonly string[],
 ): Problem[] {
   const problems: Problem[] = [];
   const at = (path: (string | number)[], message: string, severity: 'error' | 'warning' = 'error'): void => {
@@ -215,6 +254,8 @@ export function checkScenarioReferences(
       }
     });
   });
+
+  checkEvidence(scenario, at, labCaseIds);
 
   for (const [name, variant] of Object.entries(scenario.variants)) {
     const { manifests } = variantSpec(variant);

@@ -31,12 +31,13 @@ export interface LoadedScenario {
 export function loadScenario(
   dir: string,
   displayRoot: string,
+  labCaseIds?: readonly string[],
 ): { loaded?: LoadedScenario; problems: Problem[] } {
   const file = join(dir, 'scenario.yaml');
   const display = relative(displayRoot, file) || file;
   const { value: scenario, source, problems } = loadWithSchema(ScenarioSchema, file, display);
   if (!scenario || !source) return { problems };
-  problems.push(...checkScenarioReferences(scenario, source, basename(dir)));
+  problems.push(...checkScenarioReferences(scenario, source, basename(dir), labCaseIds));
 
   const namespaces = new Set(
     Object.values(scenario.workloads)

@@ -7,6 +7,7 @@ import { hasErrors, loadCatalog } from '../catalog/catalog.ts';
 import type { Problem } from '../catalog/problem.ts';
 import { formatProblem } from '../catalog/problem.ts';
 import { GauntletError } from '../errors.ts';
+import { labGroups } from '../lab/lab-cases.ts';
 import type { CommandIo } from './command.ts';
 import { plural } from '../text/plural.ts';
 
@@ -14,6 +15,11 @@ export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export function catalogRoot(flag: string | undefined, io: Pick<CommandIo, 'env' | 'cwd'>): string {
   return resolve(io.cwd, flag ?? io.env['GAUNTLET_CATALOG'] ?? packageRoot);
+}
+
+/** Every kernel-lab case, as expectations name them: `<group>/<case>`. */
+export function labCaseIds(): string[] {
+  return labGroups.flatMap((group) => group.cases.map((labCase) => `${group.id}/${labCase.id}`));
 }
 
 export function printProblems(problems: readonly Problem[], io: Pick<CommandIo, 'stderr'>): void {
@@ -27,7 +33,11 @@ export function requireCatalog(
   options: LoadOptions & { showWarnings?: boolean } = {},
 ): Catalog {
   const root = catalogRoot(flag, io);
-  const { catalog, problems } = loadCatalog(root, { displayBase: io.cwd, ...options });
+  const { catalog, problems } = loadCatalog(root, {
+    displayBase: io.cwd,
+    labCaseIds: labCaseIds(),
+    ...options,
+  });
   const errors = problems.filter((problem) => problem.severity === 'error');
   if (hasErrors(problems) || !catalog) {
     printProblems(errors, io);

@@ -122,6 +122,8 @@ export const CheckExpectation = z.object({
   confidence: Confidence.default('documented'),
   /** The upstream doc or source backing the expectation. */
   source: z.string().optional(),
+  /** confidence lab: the kernel-lab cases that show it. */
+  lab: z.array(z.string()).optional(),
 });
 export type CheckExpectation = z.infer<typeof CheckExpectation>;
 

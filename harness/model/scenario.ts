@@ -122,6 +122,11 @@ export const Expectation = z
     why: z.string().min(1).optional(),
     confidence: Confidence.default('documented'),
     source: z.string().min(1).optional().describe('upstream doc URL or source path backing this expectation'),
+    /** confidence lab: the kernel-lab cases that show it, `<group>/<case>` (`gauntlet lab` prints them). */
+    lab: z
+      .array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'must be <group>/<case>, like sidecar/run-as-1337'))
+      .min(1)
+      .optional(),
   })
   .strict()
   .refine((expectation) => expectation.by === undefined || expectation.verdict === 'blocked', {
@@ -184,8 +189,12 @@ export const Scenario = z
     id: Identifier.describe('must equal the folder name'),
     title: z.string().min(1),
     why: z.string().min(1),
-    /** Upstream docs or source paths backing the scenario's claims. */
-    sources: z.array(z.string().min(1)).min(1),
+    /**
+     * Upstream docs or source paths backing the scenario's claims; what `confidence: documented`
+     * expectations without their own `source` rest on. Optional: a team's scenario about its own
+     * services may have none (then its expectations say how else they are known).
+     */
+    sources: z.array(z.string().min(1)).default([]),
     controls: z.array(ControlId).default([]),
     applies: z
       .object({

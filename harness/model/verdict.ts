@@ -32,6 +32,11 @@ export const checkOutcomes = [
 export const CheckOutcome = z.enum(checkOutcomes);
 export type CheckOutcome = z.infer<typeof CheckOutcome>;
 
-/** How sure we are of an expectation: documented upstream, or our hypothesis awaiting a real run. */
-export const Confidence = z.enum(['documented', 'hypothesis']);
+/**
+ * How an expectation is known (../shared/DESIGN.md "Truth rules"): `documented` by an upstream source
+ * (a doc URL or a repo path@tag), `lab`: shown by named cases of gauntlet's kernel lab, or our
+ * `hypothesis` awaiting a real run.
+ */
+export const confidences = ['documented', 'lab', 'hypothesis'] as const;
+export const Confidence = z.enum(confidences);
 export type Confidence = z.infer<typeof Confidence>;

@@ -57,6 +57,8 @@ export function writePlan(plan: Plan, dir: string, kindConfig: Record<string, un
                 ...(planned.expectation.by ? { by: planned.expectation.by } : {}),
                 confidence: planned.expectation.confidence,
                 ...(planned.expectation.why ? { why: planned.expectation.why } : {}),
+                ...(planned.expectation.source ? { source: planned.expectation.source } : {}),
+                ...(planned.expectation.lab ? { lab: planned.expectation.lab } : {}),
               }
             : 'observed (no expectation matches this stack)',
         })),

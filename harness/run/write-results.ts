@@ -78,6 +78,7 @@ export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckI
             ...(planned.expectation.why ? { why: planned.expectation.why } : {}),
             confidence: planned.expectation.confidence,
             ...(planned.expectation.source ? { source: planned.expectation.source } : {}),
+            ...(planned.expectation.lab ? { lab: planned.expectation.lab } : {}),
           },
         }
       : {}),

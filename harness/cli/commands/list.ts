@@ -4,19 +4,42 @@ import type { Command } from '../command.ts';
 import { requireCatalog } from '../catalog-access.ts';
 import { parseFlags } from '../flags.ts';
 import { formatTable } from '../../text/table.ts';
+import { evidenceCounts, evidenceRows } from '../../catalog/evidence.ts';
 
-const usage = `Usage: gauntlet list [--catalog DIR]
+const usage = `Usage: gauntlet list [--evidence] [--catalog DIR]
 
 Prints the scenarios (with their variants, probe counts and the stacks they apply to), the stacks,
-and the cells of the nightly matrix.`;
+and the cells of the nightly matrix.
+
+  --evidence   instead, every expectation with how it is known: documented (its source, or the
+               scenario's), lab (the kernel-lab cases that show it) or hypothesis; then the count
+               of each`;
 
 export const listCommand: Command = {
   name: 'list',
   summary: 'list scenarios, stacks and the nightly matrix',
   usage,
   async run(argv, io) {
-    const { values } = parseFlags('list', argv, { catalog: { type: 'string' } });
+    const { values } = parseFlags('list', argv, {
+      catalog: { type: 'string' },
+      evidence: { type: 'boolean' },
+    });
     const catalog = requireCatalog(values.catalog, io);
+    if (values.evidence === true) {
+      const rows = evidenceRows(
+        [...catalog.scenarios.values()]
+          .map((loaded) => loaded.scenario)
+          .sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      const counts = evidenceCounts(rows);
+      io.stdout.write(
+        `${formatTable([
+          ['SCENARIO', 'PROBE', 'WHEN', 'EXPECT', 'KNOWN', 'BASIS'],
+          ...rows.map((row) => [row.scenario, row.probe, row.when, row.expect, row.confidence, row.basis]),
+        ])}\n\n${rows.length} expectations: ${counts.documented} documented, ${counts.lab} shown in the lab, ${counts.hypothesis} hypotheses\n`,
+      );
+      return 0;
+    }
     const stacks = [...catalog.stacks.values()];
     const scenarioRows = [['SCENARIO', 'VARIANTS', 'PROBES', 'STACKS', 'TITLE']];
     for (const { scenario, variants } of [...catalog.scenarios.values()].sort((a, b) =>

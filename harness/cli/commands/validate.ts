@@ -5,7 +5,7 @@ import { loadCatalog } from '../../catalog/catalog.ts';
 import { formatProblem } from '../../catalog/problem.ts';
 import { GauntletError } from '../../errors.ts';
 import type { Command } from '../command.ts';
-import { catalogRoot } from '../catalog-access.ts';
+import { catalogRoot, labCaseIds } from '../catalog-access.ts';
 import { parseFlags } from '../flags.ts';
 import { existsSync } from 'node:fs';
 import { plural } from '../../text/plural.ts';
@@ -41,7 +41,11 @@ export const validateCommand: Command = {
         );
     }
     const outside = paths.filter((path) => relative(root, path).startsWith('..'));
-    const { catalog, problems } = loadCatalog(root, { extraScenarioDirs: outside, displayBase: io.cwd });
+    const { catalog, problems } = loadCatalog(root, {
+      extraScenarioDirs: outside,
+      displayBase: io.cwd,
+      labCaseIds: labCaseIds(),
+    });
     const selected = problems.filter((problem) => {
       if (values.quiet && problem.severity === 'warning') return false;
       if (paths.length === 0) return true;

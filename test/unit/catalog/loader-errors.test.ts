@@ -288,3 +288,43 @@ test('a stack on a Kubernetes its Calico release does not support is refused wit
     'clusters/stacks/calico-sidecar.yaml:3:13: kubernetes: Kubernetes v1.36.1 is outside what Calico v3.31.7 (1.32-1.35) and Istio 1.30.3 (1.32-1.36) support: use a node image of 1.32-1.35',
   ]);
 });
+
+test('how an expectation is known: documented needs a source, lab names real lab cases, lab goes with confidence lab', (t) => {
+  const noSources = copyCatalog(t);
+  noSources.edit(scenarioFile, (text) => text.replace(/^sources: .*\n/m, ''));
+  t.deepEqual(errorLines(noSources), [
+    `${scenarioFile}:19:9: probes[0].expect[0].confidence: confidence documented needs a source: add \`source:\` (a doc URL or repo path@tag) here or \`sources:\` on the scenario, or say how else it is known (confidence: lab with \`lab:\` cases, or confidence: hypothesis)`,
+    `${scenarioFile}:20:9: probes[0].expect[1].confidence: confidence documented needs a source: add \`source:\` (a doc URL or repo path@tag) here or \`sources:\` on the scenario, or say how else it is known (confidence: lab with \`lab:\` cases, or confidence: hypothesis)`,
+    `${scenarioFile}:25:15: probes[1].expect[0].confidence: confidence documented needs a source: add \`source:\` (a doc URL or repo path@tag) here or \`sources:\` on the scenario, or say how else it is known (confidence: lab with \`lab:\` cases, or confidence: hypothesis)`,
+  ]);
+
+  const lab = copyCatalog(t);
+  lab.edit(scenarioFile, (text) =>
+    text
+      .replace(
+        'verdict: reached, why: sidecar and ztunnel capture TCP only }',
+        'verdict: reached, why: x, confidence: lab, lab: [sidecar/udp-not-capturd] }',
+      )
+      .replace(
+        'verdict: blocked, by: network-policy }',
+        'verdict: blocked, by: network-policy, confidence: lab }',
+      )
+      .replace(
+        'expect: [ { verdict: reached } ]',
+        'expect: [ { verdict: reached, lab: [sidecar/dns-allowed] } ]',
+      ),
+  );
+  const { problems } = loadCatalog(lab.root, {
+    labCaseIds: ['sidecar/udp-not-captured', 'sidecar/dns-allowed'],
+  });
+  t.deepEqual(
+    problems
+      .filter((problem) => problem.severity === 'error')
+      .map((problem) => `${problem.path}: ${problem.message}`),
+    [
+      'probes[0].expect[0].lab[0]: no lab case "sidecar/udp-not-capturd" (did you mean "sidecar/udp-not-captured"?)',
+      'probes[0].expect[1].confidence: confidence lab needs `lab:` naming the kernel-lab cases that show it (see `gauntlet lab`)',
+      'probes[1].expect[0].lab: `lab` goes with confidence: lab (this one is documented)',
+    ],
+  );
+});

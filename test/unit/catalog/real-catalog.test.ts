@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../../harness/catalog/catalog.ts';
 import { formatProblem } from '../../../harness/catalog/problem.ts';
-import { packageRoot } from '../../../harness/cli/catalog-access.ts';
+import { labCaseIds, packageRoot } from '../../../harness/cli/catalog-access.ts';
+import { evidenceRows } from '../../../harness/catalog/evidence.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
 import { validateRendered } from '../../../harness/plan/validate-rendered.ts';
 import { runGauntlet } from '../../support/cli.ts';
@@ -31,7 +32,11 @@ const expectedScenarios = [
   'sender-side-enforcement',
 ];
 
-const { catalog, problems } = loadCatalog(packageRoot, { displayBase: packageRoot });
+// With the lab's case ids, as the CLI loads it: every `confidence: lab` names a real case.
+const { catalog, problems } = loadCatalog(packageRoot, {
+  displayBase: packageRoot,
+  labCaseIds: labCaseIds(),
+});
 
 test('the shipped catalog has no errors', (t) => {
   t.deepEqual(problems.filter((problem) => problem.severity === 'error').map(formatProblem), []);
@@ -46,6 +51,13 @@ test('the required stacks exist, with an nftables variant', (t) => {
   for (const id of ['calico-sidecar', 'calico-sidecar-cni', 'calico-ambient', 'calico-nomesh'])
     t.true(stacks?.has(id), id);
   t.true([...(stacks?.values() ?? [])].some((stack) => stack.cni.dataplane === 'nftables'));
+});
+
+test('every shipped expectation says how it is known, and the lab settles some', (t) => {
+  const rows = evidenceRows([...(catalog?.scenarios.values() ?? [])].map((loaded) => loaded.scenario));
+  for (const row of rows)
+    if (row.confidence !== 'hypothesis') t.not(row.basis, '-', `${row.scenario}/${row.probe} (${row.when})`);
+  t.true(rows.some((row) => row.confidence === 'lab'));
 });
 
 test('every scenario cites its sources and names controls', (t) => {

@@ -86,3 +86,14 @@ test('list shows scenarios, stacks and matrix cells', async (t) => {
   t.regex(result.stdout, /nightly matrix \(6 cells\):\n {2}calico-ambient\n/);
   t.regex(result.stdout, /calico-ambient\+calico-v3\.31\.7\+istio-1\.29\.4/);
 });
+
+test('list --evidence prints every expectation with how it is known, then the counts', async (t) => {
+  const result = await runGauntlet(['list', '--evidence', '--catalog', fixtureCatalog]);
+  t.is(result.exitCode, 0, result.stderr);
+  t.regex(result.stdout, /^SCENARIO\s+PROBE\s+WHEN\s+EXPECT\s+KNOWN\s+BASIS$/m);
+  t.regex(
+    result.stdout,
+    /^udp-escape\s+udp-out\s+variant=open\s+reached\s+documented\s+scenario sources: https:\/\/istio\.io\//m,
+  );
+  t.regex(result.stdout, /\n3 expectations: 3 documented, 0 shown in the lab, 0 hypotheses\n$/);
+});
