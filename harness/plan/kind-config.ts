@@ -1,7 +1,7 @@
 // Renders the kind Cluster config (kind.x-k8s.io/v1alpha4) of a stack: pure, no I/O. `gauntlet plan`
 // writes it as kind-config.yaml and the kind adapter passes it to `kind create cluster --config`.
 // Fields: kubernetes-sigs/kind pkg/apis/config/v1alpha4/types.go @v0.32.0 (Cluster.Name, Node.Role,
-// Node.Image, Networking.PodSubnet / DisableDefaultCNI / KubeProxyMode) and
+// Node.Image, Networking.PodSubnet / DisableDefaultCNI / KubeProxyMode, ContainerdConfigPatches) and
 // site/content/docs/user/configuration.md.
 import { GauntletError } from '../errors.ts';
 import type { Stack } from '../model/stack.ts';
@@ -44,6 +44,24 @@ export function nodeImageRef(stack: Pick<Stack, 'id' | 'kubernetes'>, versions: 
 export interface KindConfigOptions {
   /** The cluster name (kind prefixes node containers and the kubeconfig context with it). */
   name: string;
+  /**
+   * Where containerd reads per-registry hosts.toml files, set when registry mirrors are configured
+   * (harness/provision/registry-mirrors.ts writes the files after creation).
+   */
+  registryHostsDir?: string;
+}
+
+/**
+ * kind's documented containerdConfigPatches entry for a registry config directory (kubernetes-sigs/kind
+ * site/static/examples/kind-with-registry.sh and docs/user/private-registries.md @v0.32.0): "not
+ * necessary with images from kind v0.27.0+" (their containerd 2.x defaults config_path to
+ * /etc/containerd/certs.d), "it may enable some older images to work similarly". Node images keep
+ * config `version = 2` (images/base/files/etc/containerd/config.toml), whose io.containerd.grpc.v1.cri
+ * `registry` table containerd 2.x migrates to io.containerd.cri.v1.images (plugins/cri/images/plugin.go
+ * migrateConfig @v2.3.1).
+ */
+export function containerdRegistryConfigPatch(hostsDir: string): string {
+  return `[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${hostsDir}"`;
 }
 
 export function renderKindConfig(
@@ -64,5 +82,8 @@ export function renderKindConfig(
       kubeProxyMode: kubeProxyModeFor[stack.cni.dataplane],
     },
     nodes: [{ role: 'control-plane', image }, ...workers],
+    ...(options.registryHostsDir
+      ? { containerdConfigPatches: [containerdRegistryConfigPatch(options.registryHostsDir)] }
+      : {}),
   };
 }

@@ -184,11 +184,14 @@ export function buildEnvironment(environment: NodeJS.ProcessEnv): NodeJS.Process
 const optional = (flag: string, value: string | number | undefined): string[] =>
   value === undefined ? [] : [flag, String(value)];
 
-/** The arguments of `docker run --detach` for `options`, in a fixed order. */
-export function runArguments(options: RunOptions): string[] {
+/**
+ * The arguments of `docker run` for `options`, in a fixed order: `--detach` (the default), or
+ * `--rm` for a command run to completion in the foreground whose output the caller reads.
+ */
+export function runArguments(options: RunOptions, mode: 'detach' | 'remove' = 'detach'): string[] {
   return [
     'run',
-    '--detach',
+    mode === 'detach' ? '--detach' : '--rm',
     ...optional('--name', options.name),
     ...optional('--network', options.network),
     ...flagPairs('--label', options.labels),
@@ -207,6 +210,27 @@ export function runArguments(options: RunOptions): string[] {
     options.image,
     ...(options.command ?? []),
   ];
+}
+
+/** `docker pull --quiet REF`: prints only the pulled reference. */
+export function pullArguments(ref: string): string[] {
+  return ['pull', '--quiet', ref];
+}
+
+/**
+ * `docker image save --platform P --output FILE IMAGE...`: one platform only. `--platform` needs API
+ * 1.48 (Docker 28; docs.docker.com/reference/cli/docker/image/save). Without it, an engine on the
+ * containerd image store writes the whole index of a pulled multi-platform image while it holds only
+ * its own platform's blobs, and the node's `ctr images import --all-platforms` then fails with
+ * "content digest ... not found" (kubernetes-sigs/kind#3795; workaround documented by kind PR #4247).
+ */
+export function imageSaveArguments(images: readonly string[], file: string, platform: string): string[] {
+  return ['image', 'save', '--platform', platform, '--output', file, ...images];
+}
+
+/** `docker version` printing the engine's `os/arch` (linux/amd64): the platform kind nodes run. */
+export function serverPlatformArguments(): string[] {
+  return ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'];
 }
 
 /** The real adapter: every call is one `docker` CLI invocation through `shell`. */
@@ -300,7 +324,7 @@ export function dockerCli(
     },
 
     async tryPull(ref, timeoutMs, signal) {
-      const result = await docker(['pull', '--quiet', ref], { timeoutMs, ...withSignal(signal) });
+      const result = await docker(pullArguments(ref), { timeoutMs, ...withSignal(signal) });
       return result.exitCode === 0;
     },
 

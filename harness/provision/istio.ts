@@ -41,14 +41,31 @@ export function istioctlInstallArgs(mode: MeshInstall, options: IstioInstallOpti
     '--skip-confirmation',
     '--readiness-timeout',
     `${options.readinessTimeoutSeconds ?? 300}s`,
+    ...installSettings(mode, options.ingressGateway),
+  ];
+}
+
+function installSettings(mode: MeshInstall, ingressGateway: boolean): string[] {
+  return [
     '--set',
     `profile=${profileFor[mode]}`,
     ...(mode === 'sidecar-cni' ? ['--set', 'components.cni.enabled=true'] : []),
     '--set',
     'components.ingressGateways[0].name=istio-ingressgateway',
     '--set',
-    `components.ingressGateways[0].enabled=${options.ingressGateway}`,
+    `components.ingressGateways[0].enabled=${ingressGateway}`,
   ];
+}
+
+/**
+ * `istioctl manifest generate` with exactly the settings of the install: the manifest the pinned
+ * istioctl would apply, with the hub and tag its release build embedded (the charts in git say
+ * `hub: registry.istio.io/testing`, `tag: latest`; istio/release-builder release/build.sh embeds
+ * docker.io/istio for release-1.29 and registry.istio.io/release for release-1.30). Offline: the
+ * cluster is consulted only with --cluster-specific (operator/cmd/mesh/manifest-generate.go @1.30.3).
+ */
+export function istioctlManifestGenerateArgs(mode: MeshInstall, ingressGateway: boolean): string[] {
+  return ['manifest', 'generate', ...installSettings(mode, ingressGateway)];
 }
 
 export interface Workload {

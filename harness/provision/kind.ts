@@ -25,8 +25,14 @@ export function kindDeleteArgs(name: string, kubeconfigPath?: string): string[] 
   return ['delete', 'cluster', '--name', name, ...(kubeconfigPath ? ['--kubeconfig', kubeconfigPath] : [])];
 }
 
-export function kindLoadImageArgs(name: string, image: string): string[] {
-  return ['load', 'docker-image', image, '--name', name];
+/** `kind load docker-image <IMAGE> [IMAGE...]` (load/docker-image/docker-image.go: one `docker save` for all). */
+export function kindLoadImageArgs(name: string, ...images: string[]): string[] {
+  return ['load', 'docker-image', ...images, '--name', name];
+}
+
+/** `kind load image-archive <IMAGE.tar>` (load/image-archive/image-archive.go). */
+export function kindLoadImageArchiveArgs(name: string, archive: string): string[] {
+  return ['load', 'image-archive', archive, '--name', name];
 }
 
 /** Prints one node name per line; kind node names are their Docker container names. */
@@ -131,12 +137,23 @@ export class StartedKindCluster {
     return new StartedKindCluster(name, path, nodes, deps);
   }
 
-  async loadImage(image: string, signal?: AbortSignal): Promise<void> {
-    await runChecked(this.deps.shell, this.deps.kind, kindLoadImageArgs(this.name, image), {
+  /** Loads images the Docker engine holds into every node (kind skips nodes that have them). */
+  async loadImage(images: string | readonly string[], signal?: AbortSignal): Promise<void> {
+    const list = typeof images === 'string' ? [images] : [...images];
+    await runChecked(this.deps.shell, this.deps.kind, kindLoadImageArgs(this.name, ...list), {
       timeoutMs: 600_000,
       ...(signal ? { signal } : {}),
-      what: `loading ${image} into kind cluster ${this.name}`,
-      fix: 'build the image first (`docker image ls` must list it)',
+      what: `loading ${list.join(', ')} into kind cluster ${this.name}`,
+      fix: 'build or pull the image first (`docker image ls` must list it)',
+    });
+  }
+
+  /** Loads a `docker image save` archive into every node. */
+  async loadImageArchive(archive: string, signal?: AbortSignal): Promise<void> {
+    await runChecked(this.deps.shell, this.deps.kind, kindLoadImageArchiveArgs(this.name, archive), {
+      timeoutMs: 600_000,
+      ...(signal ? { signal } : {}),
+      what: `loading ${archive} into kind cluster ${this.name}`,
     });
   }
 }

@@ -8,6 +8,7 @@ import type { Versions } from '../model/versions.ts';
 import { renderKindConfig } from '../plan/kind-config.ts';
 import type { Shell, ShellResult } from '../shell.ts';
 import { runChecked } from '../shell.ts';
+import type { CalicoManifest } from './calico.ts';
 import {
   calicoManifests,
   crdsEstablishedArgs,
@@ -20,14 +21,28 @@ import {
   tigeraStatusArgs,
   tigeraStatusReadiness,
 } from './calico.ts';
+import type { Docker } from './docker.ts';
+import { dockerCli } from './docker.ts';
 import type { Fetch } from './download.ts';
 import { download } from './download.ts';
+import type { NodeCtlbState } from './felix-ctlb.ts';
+import {
+  calicoNodePodsArgs,
+  cgroupProgramsArgs,
+  ctlbDisabledReadiness,
+  parseCalicoNodePods,
+  parseCtlbPrograms,
+} from './felix-ctlb.ts';
 import type { Workload } from './istio.ts';
 import { istioctlInstallArgs, istioWorkloads, rolloutStatusArgs } from './istio.ts';
 import type { KindDeps, StartedKindCluster } from './kind.ts';
 import { deleteKindCluster, KindCluster, StartedKindCluster as Started } from './kind.ts';
 import type { PlatformId } from './platform.ts';
 import { detectPlatform } from './platform.ts';
+import type { PreloadDeps } from './image-preload.ts';
+import type { RegistryMirror } from './registry-mirrors.ts';
+import { configureRegistryMirrors, containerdCertsDir } from './registry-mirrors.ts';
+import { preloadCalicoImages, preloadIstioImages } from './stack-preload.ts';
 import type { ResolvedTool, ToolName } from './tool-cache.ts';
 import { fetchVerified, ToolCache, toolSpec } from './tool-cache.ts';
 import type { Clock } from './wait.ts';
@@ -57,6 +72,8 @@ export interface ProvisionTimeouts {
   calicoReadyMs: number;
   istioInstallMs: number;
   istioReadyMs: number;
+  /** One `docker pull` of a stack image on the host (harness/provision/image-preload.ts). */
+  imagePullMs: number;
 }
 
 export const defaultTimeouts: ProvisionTimeouts = {
@@ -64,6 +81,7 @@ export const defaultTimeouts: ProvisionTimeouts = {
   calicoReadyMs: 10 * 60_000,
   istioInstallMs: 15 * 60_000,
   istioReadyMs: 5 * 60_000,
+  imagePullMs: 5 * 60_000,
 };
 
 export interface RealProvisionerOptions {
@@ -79,6 +97,17 @@ export interface RealProvisionerOptions {
   /** PATH to search for preinstalled tools (default: $PATH). */
   searchPath?: string;
   log?: (message: string) => void;
+  /** The Docker engine that pulls stack images and writes mirror configs (default: the CLI over `shell`). */
+  docker?: Docker;
+  /** `--registry-mirror`: written into every node's containerd before anything is pulled. */
+  registryMirrors?: readonly RegistryMirror[];
+}
+
+/** The last lines a failed command printed (stderr, else stdout), joined for one line of a report. */
+function lastLines(result: ShellResult, count: number): string {
+  return (
+    (result.stderr || result.stdout).trim().split('\n').slice(-count).join(' | ') || `exit ${result.exitCode}`
+  );
 }
 
 export function realProvisioner(options: RealProvisionerOptions): Provisioner {
@@ -119,12 +148,37 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
     workDir: join(options.cacheDir, 'clusters', name),
   });
   const kubectl = async (signal: AbortSignal) => (await tool('kubectl', signal)).path;
+  const docker = options.docker ?? dockerCli(options.shell);
+  const mirrors = options.registryMirrors ?? [];
+  const preloadDeps: PreloadDeps = {
+    docker,
+    shell: options.shell,
+    pullTimeoutMs: timeouts.imagePullMs,
+    ...(options.log ? { log: options.log } : {}),
+  };
+  const fetchOptions = (signal: AbortSignal) => ({
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    signal,
+  });
+  /** A Calico manifest, verified against its pinned sha256 when there is one. */
+  const fetchManifest = async (
+    manifest: { url: string; sha256?: string },
+    signal: AbortSignal,
+  ): Promise<string> => {
+    if (manifest.sha256)
+      return new TextDecoder().decode(
+        (await fetchVerified({ url: manifest.url, sha256: manifest.sha256 }, fetchOptions(signal))).data,
+      );
+    options.log?.(
+      `${manifest.url}: no sha256 pinned in clusters/versions.yaml (run \`gauntlet versions pin\`)`,
+    );
+    return new TextDecoder().decode(await download(manifest.url, fetchOptions(signal)));
+  };
 
   /** Runs a command for a poll: a non-zero exit becomes an error carrying stderr (transient or not). */
   const pollCommand = async (command: string, args: string[], signal: AbortSignal): Promise<ShellResult> => {
     const result = await options.shell.run(command, args, { timeoutMs: 30_000, signal });
-    if (result.exitCode !== 0)
-      throw new Error((result.stderr || result.stdout).trim().split('\n').slice(-2).join(' | '));
+    if (result.exitCode !== 0) throw new Error(lastLines(result, 2));
     return result;
   };
 
@@ -163,12 +217,22 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
   return {
     async createCluster(stack, name, signal) {
       const deps = await kindDeps(name, signal);
-      const config = renderKindConfig(stack, options.versions, { name });
-      return new KindCluster(name, config, deps).start({ signal, timeoutMs: timeouts.kindCreateMs });
+      const config = renderKindConfig(stack, options.versions, {
+        name,
+        ...(mirrors.length ? { registryHostsDir: containerdCertsDir } : {}),
+      });
+      const cluster = await new KindCluster(name, config, deps).start({
+        signal,
+        timeoutMs: timeouts.kindCreateMs,
+      });
+      await configureRegistryMirrors(docker, cluster.nodeContainers, mirrors, signal);
+      return cluster;
     },
 
     async attachCluster(name, signal) {
-      return Started.attach(name, await kindDeps(name, signal), undefined, signal);
+      const cluster = await Started.attach(name, await kindDeps(name, signal), undefined, signal);
+      await configureRegistryMirrors(docker, cluster.nodeContainers, mirrors, signal);
+      return cluster;
     },
 
     async installCalico(cluster, stack, signal) {
@@ -179,28 +243,26 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
           `Calico ${stack.cni.version} is not pinned in clusters/versions.yaml`,
         );
       const kubectlPath = await kubectl(signal);
-      let expected: string[] = [];
+      const texts = new Map<CalicoManifest, string>();
+      for (const manifest of calicoManifests(release))
+        texts.set(manifest.name, await fetchManifest(manifest, signal));
+      const docs = patchCustomResources(texts.get('custom-resources') ?? '', stack.cni.dataplane);
+      const expected = expectedTigeraStatuses(docs);
+      texts.set('custom-resources', renderDocuments(docs));
+      // Before anything creates a Calico pod: the operator and every image it will deploy for these
+      // custom resources, pulled once on the host and loaded into the nodes.
+      await preloadCalicoImages(
+        cluster,
+        {
+          version: stack.cni.version,
+          tigeraOperatorYaml: texts.get('tigera-operator') ?? '',
+          kinds: docs.map((doc) => String(doc['kind'])),
+        },
+        preloadDeps,
+        signal,
+      );
       for (const manifest of calicoManifests(release)) {
-        let text: string;
-        if (manifest.sha256) {
-          const fetched = await fetchVerified(
-            { url: manifest.url, sha256: manifest.sha256 },
-            { ...(options.fetch ? { fetch: options.fetch } : {}), signal },
-          );
-          text = new TextDecoder().decode(fetched.data);
-        } else {
-          options.log?.(
-            `${manifest.url}: no sha256 pinned in clusters/versions.yaml (run \`gauntlet versions pin\`)`,
-          );
-          text = new TextDecoder().decode(
-            await download(manifest.url, { ...(options.fetch ? { fetch: options.fetch } : {}), signal }),
-          );
-        }
-        if (manifest.name === 'custom-resources') {
-          const docs = patchCustomResources(text, stack.cni.dataplane);
-          expected = expectedTigeraStatuses(docs);
-          text = renderDocuments(docs);
-        }
+        const text = texts.get(manifest.name) ?? '';
         await runChecked(options.shell, kubectlPath, kubectlCreateArgs(cluster.kubeconfigPath), {
           input: text,
           timeoutMs: 180_000,
@@ -240,11 +302,46 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
           signal,
           what: 'disabling Calico eBPF connect-time load balancing for Istio',
         });
-        await waitRolledOut(
-          cluster,
-          { kind: 'daemonset', namespace: 'calico-system', name: 'calico-node' },
-          timeouts.calicoReadyMs,
-          signal,
+        // The patch rolls no pod: Felix restarts inside calico-node. Read back, on every node, that
+        // the connect-time programs are gone and Felix is Ready again (harness/provision/felix-ctlb.ts).
+        await waitFor(
+          `Felix to detach the eBPF connect-time load balancer on ${cluster.nodeContainers.join(', ')}`,
+          async (pollSignal) => {
+            const pods = parseCalicoNodePods(
+              (
+                await pollCommand(
+                  kubectlPath,
+                  calicoNodePodsArgs(cluster.kubeconfigPath),
+                  pollSignal ?? signal,
+                )
+              ).stdout,
+            );
+            const states: NodeCtlbState[] = [];
+            for (const node of cluster.nodeContainers) {
+              const pod = pods.find((candidate) => candidate.node === node);
+              if (!pod) {
+                states.push({ node, kind: 'no-pod' });
+                continue;
+              }
+              // A failed exec (the container restarting Felix, bpftool's error) is a state to report
+              // and poll again, not the end of the wait.
+              const shown = await options.shell.run(
+                kubectlPath,
+                cgroupProgramsArgs(cluster.kubeconfigPath, pod.pod),
+                {
+                  timeoutMs: 30_000,
+                  signal: pollSignal ?? signal,
+                },
+              );
+              states.push(
+                shown.exitCode === 0
+                  ? { node, kind: 'read', ready: pod.ready, programs: parseCtlbPrograms(shown.stdout) }
+                  : { node, kind: 'unreadable', error: lastLines(shown, 1) },
+              );
+            }
+            return ctlbDisabledReadiness(states);
+          },
+          waitOptions,
         );
       }
     },
@@ -253,6 +350,17 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
       const mode = stack.mesh.mode;
       if (mode === 'none' || stack.mesh.istio === undefined) return;
       const istioctl = await tool('istioctl', signal, stack.mesh.istio);
+      await preloadIstioImages(
+        cluster,
+        {
+          version: stack.mesh.istio,
+          istioctl: istioctl.path,
+          mode,
+          ingressGateway: installOptions.ingressGateway,
+        },
+        preloadDeps,
+        signal,
+      );
       await runChecked(
         options.shell,
         istioctl.path,

@@ -16,6 +16,7 @@ import { buildProbeImage } from '../provision/probe-image.ts';
 import { buildAgentBundle } from '../provision/agent-bundle.ts';
 import type { StartedKindCluster } from '../provision/kind.ts';
 import { realProvisioner } from '../provision/provisioner.ts';
+import type { RegistryMirror } from '../provision/registry-mirrors.ts';
 import { defaultCacheDir, ToolCache, toolSpec } from '../provision/tool-cache.ts';
 import { processShell } from '../shell.ts';
 import { formatCommandFailure } from '../text/command-failure.ts';
@@ -29,6 +30,8 @@ export interface RealEnvironmentOptions {
   cacheDir?: string;
   env: NodeJS.ProcessEnv;
   log: (message: string) => void;
+  /** --registry-mirror: the kind nodes' containerd pulls through these first. */
+  registryMirrors?: readonly RegistryMirror[];
 }
 
 /** The Docker network kind puts its nodes on (kind.sigs.k8s.io/docs/user/configuration/, "kind" network). */
@@ -37,13 +40,15 @@ export const kindNetwork = 'kind';
 export function realEnvironment(options: RealEnvironmentOptions): RunEnvironment {
   const shell = processShell();
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
+  const docker = dockerCli(shell);
   const provisioner = realProvisioner({
     versions: options.catalog.versions,
     shell,
     cacheDir,
     log: options.log,
+    docker,
+    ...(options.registryMirrors ? { registryMirrors: options.registryMirrors } : {}),
   });
-  const docker = dockerCli(shell);
   const tools = new ToolCache({ cacheDir, shell, log: options.log });
   const platform = detectPlatform().id;
   const started = new Map<string, StartedKindCluster>();

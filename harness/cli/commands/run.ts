@@ -7,6 +7,7 @@ import { GauntletError } from '../../errors.ts';
 import { probeImageRef } from '../../model/probe-image-ref.ts';
 import { unverifiableFor } from '../../model/unpinned-artifacts.ts';
 import { detectPlatform } from '../../provision/platform.ts';
+import { parseRegistryMirrors } from '../../provision/registry-mirrors.ts';
 import { newRunId } from '../../plan/naming.ts';
 import { planRun } from '../../plan/plan.ts';
 import { agentExecClient } from '../../probe/agent-exec.ts';
@@ -43,6 +44,11 @@ reports (junit.xml, summary.md, report.html, OSCAL), and deletes everything it m
   --settle SEC           wait after applying policies before probing (default 8)
   --json                 one JSON event per line instead of progress text (for CI)
   --cache-dir DIR        tool cache (default ~/.cache/gauntlet, or $GAUNTLET_CACHE_DIR)
+  --registry-mirror [REGISTRY=]HOST
+                         the kind nodes pull REGISTRY's images (docker.io unless named) from the
+                         mirror HOST first (https unless given as http://HOST); repeatable. The
+                         stack's Calico and Istio images are also pulled once on this machine and
+                         loaded into the nodes, whether or not a mirror is given.
   --allow-unpinned-downloads
                          go on when clusters/versions.yaml pins no sha256 for an artifact whose
                          project publishes no checksum (Calico's manifests); the results say so.
@@ -70,6 +76,7 @@ export const runCommand: Command = {
       'cache-dir': { type: 'string' },
       catalog: { type: 'string' },
       'allow-unpinned-downloads': { type: 'boolean' },
+      'registry-mirror': { type: 'string', multiple: true },
     });
     const catalog = requireCatalog(values.catalog, io);
     const stack = chooseStack(catalog, 'run', values.stack);
@@ -77,6 +84,7 @@ export const runCommand: Command = {
     const parallel = positiveInteger('run', 'parallel', values.parallel, 4);
     const readyTimeoutMs = positiveInteger('run', 'ready-timeout', values['ready-timeout'], 180) * 1000;
     const settleMs = values.settle === '0' ? 0 : positiveInteger('run', 'settle', values.settle, 8) * 1000;
+    const registryMirrors = parseRegistryMirrors(values['registry-mirror'] ?? []);
     // Before anything is created: a download nothing can verify is refused unless asked for.
     const unverifiable = unverifiableFor(catalog.versions, stack, detectPlatform().id);
     if (unverifiable.length > 0 && values['allow-unpinned-downloads'] !== true)
@@ -117,6 +125,7 @@ export const runCommand: Command = {
       cacheDir: values['cache-dir'] ?? io.env['GAUNTLET_CACHE_DIR'],
       env: io.env,
       log: (message) => progress.emit({ kind: 'warning', message }),
+      registryMirrors,
     });
     const outcome = await runStack(
       plan,

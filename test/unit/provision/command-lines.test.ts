@@ -11,15 +11,28 @@ import {
   tigeraStatusArgs,
   tigeraStatusReadiness,
 } from '../../../harness/provision/calico.ts';
-import { istioctlInstallArgs, istioWorkloads, rolloutStatusArgs } from '../../../harness/provision/istio.ts';
+import {
+  istioctlInstallArgs,
+  istioctlManifestGenerateArgs,
+  istioWorkloads,
+  rolloutStatusArgs,
+} from '../../../harness/provision/istio.ts';
 import {
   kindCreateArgs,
   kindDeleteArgs,
   kindGetNodesArgs,
+  kindLoadImageArchiveArgs,
   kindLoadImageArgs,
   parseNodeNames,
 } from '../../../harness/provision/kind.ts';
-import { dockerCli, parseContainerInspect, runArguments } from '../../../harness/provision/docker.ts';
+import {
+  dockerCli,
+  imageSaveArguments,
+  parseContainerInspect,
+  pullArguments,
+  runArguments,
+  serverPlatformArguments,
+} from '../../../harness/provision/docker.ts';
 import type { Shell } from '../../../harness/shell.ts';
 
 test('kind create reads the config from stdin and writes a kubeconfig of its own, without --wait', (t) => {
@@ -52,6 +65,21 @@ test('kind delete, load and get nodes', (t) => {
     'gauntlet-probe:1',
     '--name',
     'gauntlet-r1',
+  ]);
+  t.deepEqual(kindLoadImageArgs('c', 'quay.io/calico/node:v3.32.1', 'quay.io/calico/cni:v3.32.1'), [
+    'load',
+    'docker-image',
+    'quay.io/calico/node:v3.32.1',
+    'quay.io/calico/cni:v3.32.1',
+    '--name',
+    'c',
+  ]);
+  t.deepEqual(kindLoadImageArchiveArgs('c', '/tmp/i/images.tar'), [
+    'load',
+    'image-archive',
+    '/tmp/i/images.tar',
+    '--name',
+    'c',
   ]);
   t.deepEqual(kindGetNodesArgs('c'), ['get', 'nodes', '--name', 'c']);
   t.deepEqual(parseNodeNames('c-worker\nc-control-plane\n\nc-worker2\n'), [
@@ -88,6 +116,14 @@ test('istioctl install per mesh mode', (t) => {
     istioctlInstallArgs('ambient', { kubeconfig: '/k', ingressGateway: true, readinessTimeoutSeconds: 60 }),
     [...base.slice(0, 5), '60s', '--set', 'profile=ambient', ...gateway(true)],
   );
+  // The images are read from the manifest of exactly these settings, rendered offline.
+  for (const mode of ['sidecar', 'sidecar-cni', 'ambient'] as const)
+    for (const ingressGateway of [false, true])
+      t.deepEqual(istioctlManifestGenerateArgs(mode, ingressGateway), [
+        'manifest',
+        'generate',
+        ...istioctlInstallArgs(mode, { kubeconfig: '/k', ingressGateway }).slice(base.length),
+      ]);
 });
 
 test('what Istio readiness waits for per mode', (t) => {
@@ -320,6 +356,29 @@ test('docker run: every option as its flag, in a fixed order, the image then its
       'serve',
     ],
   );
+});
+
+test('docker run to completion, pull, one-platform save and the engine platform', (t) => {
+  t.deepEqual(
+    runArguments({ image: 'i', network: 'none', command: ['--print-images=listcalico'] }, 'remove'),
+    ['run', '--rm', '--network', 'none', 'i', '--print-images=listcalico'],
+  );
+  t.deepEqual(pullArguments('quay.io/calico/node:v3.32.1'), [
+    'pull',
+    '--quiet',
+    'quay.io/calico/node:v3.32.1',
+  ]);
+  t.deepEqual(imageSaveArguments(['a:1', 'b:2'], '/tmp/x/images.tar', 'linux/arm64'), [
+    'image',
+    'save',
+    '--platform',
+    'linux/arm64',
+    '--output',
+    '/tmp/x/images.tar',
+    'a:1',
+    'b:2',
+  ]);
+  t.deepEqual(serverPlatformArguments(), ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}']);
 });
 
 test('docker inspect: the state that tells a restarted, exited or OOM-killed container', (t) => {

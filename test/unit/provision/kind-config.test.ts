@@ -74,3 +74,21 @@ test('Istio 1.29 cells of the matrix run on the pinned 1.35 node image', (t) => 
   t.deepEqual(release?.kubernetes, ['1.31', '1.35']);
   t.truthy(Object.keys(versions.nodeImages).find((version) => version.startsWith('v1.35.')));
 });
+
+test('registry mirrors: the containerd patch kind documents, pointing config_path at the hosts directory', (t) => {
+  const base = stacks.find((stack) => stack.id === 'calico-sidecar');
+  if (!base) return t.fail();
+  const plain = renderKindConfig(base, versions, { name: 'x' });
+  t.false('containerdConfigPatches' in plain, 'no patch without mirrors');
+  const mirrored = renderKindConfig(base, versions, {
+    name: 'x',
+    registryHostsDir: '/etc/containerd/certs.d',
+  });
+  t.deepEqual(mirrored['containerdConfigPatches'], [
+    '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"',
+  ]);
+  t.deepEqual(
+    { ...mirrored, containerdConfigPatches: undefined },
+    { ...plain, containerdConfigPatches: undefined },
+  );
+});
