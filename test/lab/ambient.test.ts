@@ -69,7 +69,7 @@ test.serial(
 );
 
 test.serial(
-  'an AuthorizationPolicy deny: ztunnel drops the connection over the client\'s unread bytes, a reset',
+  "an AuthorizationPolicy deny: ztunnel drops the connection over the client's unread bytes, a reset",
   async (t) => {
     const waiting = await run('tcp-identity-deny');
     t.is(waiting.observation.outcome, 'reset', 'the agent spoke first; ztunnel never read it');

@@ -87,7 +87,10 @@ test('versions pin --check exits 1 listing every missing pin, 0 once all are pin
       ),
   );
   pinned.edit('clusters/versions.yaml', (text) =>
-    text.replace(/(kubectl:\n(?: {2}.*\n)*?)( {2}checksumUrl: .*\n)/, `$1$2  sha256: { linux-amd64: ${hash} }\n`),
+    text.replace(
+      /(kubectl:\n(?: {2}.*\n)*?)( {2}checksumUrl: .*\n)/,
+      `$1$2  sha256: { linux-amd64: ${hash} }\n`,
+    ),
   );
   const done = await runGauntlet(
     ['versions', 'pin', '--check', '--platform', 'linux-amd64', '--catalog', pinned.root],
