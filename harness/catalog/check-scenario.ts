@@ -55,6 +55,49 @@ function checkAnswerable(
   );
 }
 
+/** The port of a gauntlet UDP echo on that workload (a pod's serve.udp, the relay's UDP echo). */
+function udpEchoAt(to: Workload, port: number | undefined): boolean {
+  if (port === undefined) return false;
+  if (isPodWorkload(to)) return to.serve?.udp?.includes(port) ?? false;
+  return 'external' in to && to.external === 'relay' && port === relayPorts.udp;
+}
+
+/**
+ * spoof-source can be judged only as a forged UDP datagram to a gauntlet UDP echo: the echo reports
+ * the source it saw to our real address (harness/agent/serve/udp-echo.ts `replyTo`), so a forged
+ * packet that arrived is seen, not guessed. A forged TCP SYN is answered at the forged address: the
+ * probe is blind and always inconclusive (harness/probe/reach-rules.ts, blind-forgery), so an
+ * expectation on it could never pass.
+ */
+function checkSpoof(
+  probe: Probe,
+  path: (string | number)[],
+  to: Workload,
+  at: (path: (string | number)[], message: string) => void,
+): void {
+  const spoof = probe.spoof;
+  if (probe.technique !== 'spoof-source' || !spoof) return;
+  const port = resolvePort(probe, to);
+  if (spoof.protocol === 'tcp') {
+    if (port === undefined)
+      at([...path, 'to'], `"${probe.to.workload}" has no TCP port to aim at: add to.port`);
+    if (probe.expect.length > 0)
+      at(
+        [...path, 'spoof', 'protocol'],
+        'a forged TCP SYN is blind (the answer goes to the forged address), so this probe is always inconclusive and no expectation can pass; spoof `protocol: udp` to a UDP echo (serve.udp), or keep the tcp probe without `expect`',
+      );
+    return;
+  }
+  if (udpEchoAt(to, port)) return;
+  const echoPorts = isPodWorkload(to) ? (to.serve?.udp ?? []) : [];
+  at(
+    [...path, 'to'],
+    probe.to.port === undefined && echoPorts.length > 0
+      ? `a forged UDP datagram is judged by a gauntlet UDP echo: set to.port to a serve.udp port of "${probe.to.workload}" (${echoPorts.join(', ')}); without it the probe aims at ${port === undefined ? 'no port' : `TCP port ${port}`}`
+      : `${port === undefined ? 'no port' : `port ${port}`} of "${probe.to.workload}" is not a gauntlet UDP echo, so a forged datagram there can never show it arrived (only the echo reports the source it saw); target a pod's serve.udp port`,
+  );
+}
+
 /** Techniques a client outside the cluster runs (no in-pod tricks: it is not in a pod). */
 const outsideTechniques: readonly Technique[] = ['tcp', 'http', 'udp'];
 /** Builtins an outside client can reach: through a node's address (NodePorts, the kubelet, the node). */
@@ -195,6 +238,7 @@ export function checkScenarioReferences(
         [...path, 'to', 'workload'],
         `unknown workload "${probe.to.workload}"${didYouMean(probe.to.workload, workloadNames)}`,
       );
+    else if (probe.technique === 'spoof-source' && probe.spoof) checkSpoof(probe, path, to, at);
     else if (resolvePort(probe, to) !== undefined) checkAnswerable(probe, path, to, at);
     else
       at(
@@ -226,7 +270,7 @@ export function checkScenarioReferences(
       }
     }
     if (probe.technique === 'spoof-source' && !probe.spoof)
-      at(path, 'technique spoof-source needs `spoof: { source: <IPv4 address> }`');
+      at(path, 'technique spoof-source needs `spoof: { source: <IPv4 address>, protocol: udp }`');
     if (new Set(probe.preludes).size !== probe.preludes.length)
       at([...path, 'preludes'], 'a prelude is listed twice');
     if (probe.preludes.includes('inject-opt-out') && from && isPodWorkload(from) && from.mesh !== 'enrolled')

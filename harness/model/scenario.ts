@@ -166,7 +166,24 @@ export const Probe = z
       .object({ relay: Identifier.describe('an external relay workload'), port: Port.optional() })
       .strict()
       .optional(),
-    spoof: z.object({ source: z.ipv4() }).strict().optional(),
+    /**
+     * spoof-source: the forged source address, and the protocol of the forged packet. `udp` (the
+     * default) sends a datagram to a gauntlet UDP echo, which reports the source it saw to our real
+     * address, so a forged packet that arrives is seen; `tcp` sends a SYN, whose answer goes to the
+     * forged address (blind: it can only ever be inconclusive).
+     */
+    spoof: z
+      .object({
+        source: z.ipv4(),
+        protocol: z
+          .enum(['udp', 'tcp'])
+          .default('udp')
+          .describe(
+            'udp: a datagram to a gauntlet UDP echo (serve.udp), judged by the source the echo saw; tcp: a SYN, blind (always inconclusive)',
+          ),
+      })
+      .strict()
+      .optional(),
     /**
      * tcp and udp-tunnel: what to ask a server that is not a gauntlet echo, so that only the
      * destination itself can answer (a proxy accepts every captured connection locally first).

@@ -28,7 +28,8 @@ export function agentProbeRequest(prepared: PreparedProbe): ProbeRequestInput {
       : {}),
     ...(prepared.dnsName ? { dnsName: prepared.dnsName } : {}),
     ...(prepared.relay ? { relay: prepared.relay } : {}),
-    ...(probe.spoof ? { spoof: { source: probe.spoof.source } } : {}),
+    // The forged packet's protocol travels too: without it the agent would fall back to its own default.
+    ...(probe.spoof ? { spoof: { source: probe.spoof.source, protocol: probe.spoof.protocol } } : {}),
     ...(probe.application === 'postgres' ? { application: 'postgres', ...postgresLogin } : {}),
     ...(probe.application === 'tls' ? { application: 'tls' } : {}),
   };

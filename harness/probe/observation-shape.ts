@@ -36,6 +36,7 @@ export const observationShapes = [
   'blind-forgery',
   'prelude-denied',
   'prelude-port-busy',
+  'prelude-no-proxy',
   'prelude-failed',
   'denied-at-admission',
   'probe-error',
@@ -205,6 +206,15 @@ function httpShape(observation: ObservationLike, evidence: EvidenceView): ReadSh
   return { shape: 'http-status', answer: { kind: 'http', status, ...(server ? { server } : {}) } };
 }
 
+/**
+ * The envoy-quitquitquit prelude's first step as the agent names it: `POST 127.0.0.1:<admin
+ * port>/quitquitquit` (harness/agent/preludes/envoy-hijack.ts), prefixed with the prelude's name
+ * (harness/agent/run-probe.ts). Refused there means no Envoy runs in the pod: an ambient pod (ztunnel
+ * opens only 15001, 15006, 15008 and 15053 in it: istio/ztunnel src/proxyfactory.rs) or one outside
+ * the mesh.
+ */
+export const envoyAdminStep = /^envoy-quitquitquit: POST 127\.0\.0\.1:\d+\/quitquitquit$/;
+
 export function readShape(observation: ObservationLike, technique?: Technique): ReadShape {
   const evidence = evidenceOf(observation);
   const errno = text(observation['errno']);
@@ -229,6 +239,8 @@ export function readShape(observation: ObservationLike, technique?: Technique): 
     case 'prelude-failed':
       if (errno === 'EPERM' || errno === 'EACCES') return { shape: 'prelude-denied' };
       if (errno === 'EADDRINUSE') return { shape: 'prelude-port-busy' };
+      if (errno === 'ECONNREFUSED' && envoyAdminStep.test(text(observation['step']) ?? ''))
+        return { shape: 'prelude-no-proxy' };
       return { shape: 'prelude-failed' };
     case 'denied-at-admission':
       return { shape: 'denied-at-admission' };

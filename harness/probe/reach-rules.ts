@@ -207,6 +207,15 @@ export const reachRules: readonly ReachRule[] = [
     reason: ({ step }) => `the port was busy (${step ?? 'bind'}): the proxy held it`,
   },
   {
+    // No Envoy in the pod to stop (ambient runs none: the pod holds only ztunnel's in-pod listeners),
+    // so the hijack has nothing to act on: the attack fails for want of a target, not of a privilege.
+    shape: 'prelude-no-proxy',
+    techniques,
+    verdict: 'blocked',
+    reason: ({ step }) =>
+      `connection refused at ${(step ?? 'the admin endpoint').replace(/^envoy-quitquitquit: /, '')}: no proxy listens there (no Envoy in this pod, as in ambient), so there is nothing to stop and no outbound port to take over`,
+  },
+  {
     shape: 'prelude-failed',
     techniques,
     verdict: 'inconclusive',

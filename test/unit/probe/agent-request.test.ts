@@ -51,6 +51,30 @@ test('admission-time preludes stay out of the batch; application probes log in',
   });
 });
 
+test("the spoofed packet's protocol reaches the agent: udp by default, tcp when asked", (t) => {
+  const spoofing = (spoof: Record<string, unknown>) => {
+    const probe = Probe.parse({
+      id: 'spoof',
+      from: 'attacker',
+      to: { workload: 'web' },
+      technique: 'spoof-source',
+      spoof,
+    });
+    return agentProbeRequest({
+      attemptId: 'spoof#1',
+      attempt: 1,
+      planned: { probe, testId: 's/x/v/spoof' } as unknown as PlannedProbe,
+      host: '10.244.1.7',
+      port: 5353,
+    });
+  };
+  t.deepEqual(spoofing({ source: '169.254.7.127' }).spoof, { source: '169.254.7.127', protocol: 'udp' });
+  const tcp = spoofing({ source: '169.254.7.127', protocol: 'tcp' });
+  t.deepEqual(tcp.spoof, { source: '169.254.7.127', protocol: 'tcp' });
+  // The agent reads it as sent (it would otherwise fall back to its own default).
+  t.is(Batch.parse({ probes: [tcp] }).probes[0]?.spoof?.protocol, 'tcp');
+});
+
 test('observation lines are parsed; anything else is ignored', (t) => {
   const line = JSON.stringify({
     id: 'a#1',

@@ -135,6 +135,15 @@ const examples: Record<ObservationShape, Example> = {
     observation: { outcome: 'prelude-failed', errno: 'EADDRINUSE', step: 'bind 15001' },
     reason: /busy/,
   },
+  'prelude-no-proxy': {
+    observation: {
+      outcome: 'prelude-failed',
+      errno: 'ECONNREFUSED',
+      step: 'envoy-quitquitquit: POST 127.0.0.1:15000/quitquitquit',
+      message: 'connect ECONNREFUSED 127.0.0.1:15000',
+    },
+    reason: /refused at POST 127\.0\.0\.1:15000\/quitquitquit: no proxy listens there/,
+  },
   'prelude-failed': {
     observation: { outcome: 'prelude-failed', errno: 'ENOENT', step: 'run iptables' },
     reason: /ENOENT/,
@@ -262,4 +271,28 @@ test('the probe context wins over the technique the observation names', (t) => {
   );
   t.is(result.verdict, 'inconclusive');
   t.is(result.shape, 'blind-forgery');
+});
+
+test('quitquitquit refused where no Envoy runs is blocked (nothing to stop); refused elsewhere is still a harness fault', (t) => {
+  const refusedAt = (step: string) =>
+    classify({ id: 'p', technique: 'tcp', outcome: 'prelude-failed', errno: 'ECONNREFUSED', step });
+  const ambient = refusedAt('envoy-quitquitquit: POST 127.0.0.1:15000/quitquitquit');
+  t.is(ambient.shape, 'prelude-no-proxy');
+  t.is(ambient.verdict, 'blocked');
+  t.is(ambient.layer, undefined, 'no layer stopped it: the attack had no target');
+  t.is(refusedAt('envoy-quitquitquit: POST 127.0.0.1:15099/quitquitquit').shape, 'prelude-no-proxy');
+  // The same errno at another step is not the admin port answering "nobody home".
+  t.is(refusedAt('envoy-quitquitquit: forwarder start').verdict, 'inconclusive');
+  t.is(refusedAt('iptables-flush: run iptables').verdict, 'inconclusive');
+  // A proxy that is there and refuses the POST (an HTTP status) is not this shape either.
+  t.is(
+    classify({
+      id: 'p',
+      technique: 'tcp',
+      outcome: 'prelude-failed',
+      errno: 'HTTP_403',
+      step: 'envoy-quitquitquit: POST 127.0.0.1:15000/quitquitquit',
+    }).verdict,
+    'inconclusive',
+  );
 });
