@@ -28,7 +28,7 @@ const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application
  * could only ever be scored blocked, a test that cannot fail.
  */
 function echoAnswers(probe: Probe, to: Workload, port: number): boolean {
-  const protocol = techniqueProtocol(probe.technique);
+  const protocol = techniqueProtocol(probe.technique, probe.spoof?.protocol);
   if (isPodWorkload(to)) return (protocol === 'udp' ? to.serve?.udp : to.serve?.tcp)?.includes(port) ?? false;
   if ('external' in to && to.external === 'relay')
     return port === (protocol === 'udp' ? relayPorts.udp : relayPorts.tcp);

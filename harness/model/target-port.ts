@@ -7,8 +7,11 @@ import type { Technique } from './technique.ts';
 
 type Protocol = 'tcp' | 'http' | 'udp';
 
-/** The protocol family a technique speaks to its destination. */
-export function techniqueProtocol(technique: Technique): Protocol {
+/**
+ * The protocol family a technique speaks to its destination. A forged source is a UDP datagram or
+ * a TCP SYN, as the probe's `spoof.protocol` says (a SYN when it names none).
+ */
+export function techniqueProtocol(technique: Technique, spoofProtocol?: 'udp' | 'tcp'): Protocol {
   switch (technique) {
     case 'http':
       return 'http';
@@ -19,17 +22,18 @@ export function techniqueProtocol(technique: Technique): Protocol {
     case 'udp-tunnel': // the tunnelled exchange is TCP at the far end
     case 'raw-syn':
     case 'packet-syn':
-    case 'spoof-source':
       return 'tcp';
+    case 'spoof-source':
+      return spoofProtocol === 'udp' ? 'udp' : 'tcp';
   }
 }
 
 export function resolvePort(
-  probe: Pick<Probe, 'to' | 'technique' | 'application'>,
+  probe: Pick<Probe, 'to' | 'technique' | 'application' | 'spoof'>,
   workload: Workload,
 ): number | undefined {
   if (probe.to.port !== undefined) return probe.to.port;
-  const protocol = techniqueProtocol(probe.technique);
+  const protocol = techniqueProtocol(probe.technique, probe.spoof?.protocol);
   if (isPodWorkload(workload)) {
     const serve = workload.serve ?? {};
     // A raw or tunnelled SYN may aim at an HTTP listener too: any TCP-speaking port will answer.

@@ -10,7 +10,7 @@ export const techniques = [
   'udp-tunnel', // a TCP exchange carried inside UDP datagrams through a relay outside the policy's reach
   'raw-syn', // a hand-built SYN on an AF_INET SOCK_RAW socket (still passes the pod's netfilter)
   'packet-syn', // a hand-built Ethernet frame on an AF_PACKET socket (skips the pod's iptables)
-  'spoof-source', // a SYN from a forged source address (e.g. 169.254.7.127)
+  'spoof-source', // a UDP datagram (or a blind TCP SYN) from a forged source address (e.g. 169.254.7.127)
 ] as const;
 export const Technique = z.enum(techniques);
 export type Technique = z.infer<typeof Technique>;

@@ -112,7 +112,7 @@ export function planProbes(
         namespace: builtin.namespace,
         service: builtin.service,
         port,
-        protocol: techniqueProtocol(probe.technique) === 'udp' ? 'UDP' : 'TCP',
+        protocol: techniqueProtocol(probe.technique, probe.spoof?.protocol) === 'udp' ? 'UDP' : 'TCP',
       };
     } else if (isPodWorkload(target)) {
       const namespace = namespaces.get(target.namespace) ?? target.namespace;
@@ -132,7 +132,7 @@ export function planProbes(
       probe,
       source,
       destination,
-      protocol: techniqueProtocol(probe.technique),
+      protocol: techniqueProtocol(probe.technique, probe.spoof?.protocol),
       ...(relayWorkload
         ? { relay: { workload: relayWorkload, port: probe.tunnel?.port ?? relayPorts.tunnel } }
         : {}),
