@@ -89,12 +89,9 @@ function checkSpoof(
     return;
   }
   if (udpEchoAt(to, port)) return;
-  const echoPorts = isPodWorkload(to) ? (to.serve?.udp ?? []) : [];
   at(
     [...path, 'to'],
-    probe.to.port === undefined && echoPorts.length > 0
-      ? `a forged UDP datagram is judged by a gauntlet UDP echo: set to.port to a serve.udp port of "${probe.to.workload}" (${echoPorts.join(', ')}); without it the probe aims at ${port === undefined ? 'no port' : `TCP port ${port}`}`
-      : `${port === undefined ? 'no port' : `port ${port}`} of "${probe.to.workload}" is not a gauntlet UDP echo, so a forged datagram there can never show it arrived (only the echo reports the source it saw); target a pod's serve.udp port`,
+    `${port === undefined ? 'no port' : `port ${port}`} of "${probe.to.workload}" is not a gauntlet UDP echo, so a forged datagram there can never show it arrived (only the echo reports the source it saw); target a pod's serve.udp port`,
   );
 }
 
