@@ -191,7 +191,7 @@ function proxyGivesUpFirst(ms: number) {
 
 export const sidecarGroup: LabGroup = {
   id: 'sidecar',
-  title: `Istio sidecar capture (istio-${'1.30.3'} sidecar-capture.v4.rules)`,
+  title: 'Istio sidecar capture',
   mesh: 'sidecar',
   pods: ['attacker', 'bare', 'target', 'outside', 'meshed-target'],
   meshed: ['attacker', 'meshed-target'],
@@ -543,7 +543,7 @@ export const sidecarGroup: LabGroup = {
 
 export const ambientGroup: LabGroup = {
   id: 'ambient',
-  title: `Istio ambient in-pod redirect (istio-${'1.30.3'} ambient-inpod.v4.rules)`,
+  title: 'Istio ambient in-pod redirect',
   mesh: 'ambient',
   pods: ['attacker', 'target'],
   meshed: ['attacker'],

@@ -1,16 +1,23 @@
-// The lab's results.json: one run per mesh mode (stack `lab-sidecar`, `lab-ambient`), one check per
-// case, judged like any run (expected vs actual), so the reports render it unchanged.
+// The lab's results.json: one run per mesh mode (stack `lab-sidecar`, `lab-ambient`) on one Istio
+// release's rules (recorded in the run's environment and provenance), one check per case, judged like
+// any run (expected vs actual), so the reports render it unchanged.
 import { techniqueProtocol } from '../model/target-port.ts';
 import type { CheckInput, RunInput } from '../model/results.ts';
 import { gauntletVersion } from '../version.ts';
 import type { ProxyConnection } from './proxy-journal.ts';
 import type { LabCaseResult } from './run-lab.ts';
-import { istioVersion, ruleFiles } from './rules.ts';
+import { ruleFiles } from './rules.ts';
+import type { LabIstioVersion } from './rules.ts';
 
 export const labScenario = 'kernel-lab';
 
 export function labStack(mesh: string): string {
   return `lab-${mesh}`;
+}
+
+/** The rule file a group's meshed pods load. */
+function groupRuleFile(mesh: 'sidecar' | 'ambient'): string {
+  return mesh === 'sidecar' ? ruleFiles.sidecar : ruleFiles.ambient;
 }
 
 /** One proxy's part in a case: which stand-in, which way, and what it did (open: it never reported an end). */
@@ -62,7 +69,8 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
       runId: runId(result.group.mesh),
       stack,
       scenario: labScenario,
-      scenarioTitle: result.group.title,
+      // e.g. "Istio sidecar capture (istio-1.30.5 sidecar-capture.v4.rules)": which release's rules.
+      scenarioTitle: `${result.group.title} (istio-${result.istioVersion} ${groupRuleFile(result.group.mesh)})`,
       variant,
       probe: labCase.id,
       probeTitle: labCase.title,
@@ -117,6 +125,8 @@ export function labRun(
   missing: { what: string; reason: string }[],
   /** `uname -r` of this machine: the lab's evidence is about this kernel. */
   kernel: string,
+  /** The Istio release whose capture rules the lab loaded. */
+  istioVersion: LabIstioVersion,
 ): RunInput {
   return {
     id,

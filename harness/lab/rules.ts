@@ -1,11 +1,38 @@
-// Loads Istio's real capture rules (copied into ./rules, see rules/istio-1.30.3/SOURCE.md) into a
-// namespace with `iptables-restore --noflush`, as istio-init / istio-cni do; and puts them back after
-// an attack removed them (iptables-flush), so the next case meets a pod as the mesh left it.
+// Loads Istio's real capture rules (copied into ./rules, one folder per Istio release, each with a
+// SOURCE.md saying where they come from) into a namespace with `iptables-restore --noflush`, as
+// istio-init / istio-cni do; and puts them back after an attack removed them (iptables-flush), so the
+// next case meets a pod as the mesh left it.
 import { readFileSync } from 'node:fs';
 import { runChecked } from '../shell.ts';
 import type { Shell } from '../shell.ts';
 
-export const istioVersion = '1.30.3';
+/** The Istio releases whose rules the lab holds (rules/istio-<version>/), oldest first. */
+export const labIstioVersions = ['1.30.3', '1.30.5'] as const;
+export type LabIstioVersion = (typeof labIstioVersions)[number];
+
+/** Orders versions like 1.30.3 < 1.30.5 < 1.31.0 (numerically, part by part). */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const difference = (left[index] ?? 0) - (right[index] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+function newest(versions: readonly LabIstioVersion[]): LabIstioVersion {
+  const [highest] = [...versions].sort((a, b) => compareVersions(b, a));
+  if (highest === undefined) throw new Error('the lab holds no Istio rules');
+  return highest;
+}
+
+/** The newest rules the lab holds: what `gauntlet lab` runs unless told otherwise. */
+export const defaultIstioVersion: LabIstioVersion = newest(labIstioVersions);
+
+export function isLabIstioVersion(value: string): value is LabIstioVersion {
+  return (labIstioVersions as readonly string[]).includes(value);
+}
 
 export const ruleFiles = {
   sidecar: 'sidecar-capture.v4.rules',
@@ -14,19 +41,29 @@ export const ruleFiles = {
 } as const;
 export type RuleSet = keyof typeof ruleFiles;
 
-export function rulesUrl(set: RuleSet): URL {
-  return new URL(`./rules/istio-${istioVersion}/${ruleFiles[set]}`, import.meta.url);
+/** The folder of one release's rules. */
+export function rulesFolderUrl(version: LabIstioVersion = defaultIstioVersion): URL {
+  return new URL(`./rules/istio-${version}/`, import.meta.url);
 }
 
-export function readRules(set: RuleSet): string {
-  return readFileSync(rulesUrl(set), 'utf8');
+export function rulesUrl(set: RuleSet, version: LabIstioVersion = defaultIstioVersion): URL {
+  return new URL(ruleFiles[set], rulesFolderUrl(version));
 }
 
-export async function loadRules(shell: Shell, namespace: string, set: RuleSet): Promise<void> {
+export function readRules(set: RuleSet, version: LabIstioVersion = defaultIstioVersion): string {
+  return readFileSync(rulesUrl(set, version), 'utf8');
+}
+
+export async function loadRules(
+  shell: Shell,
+  namespace: string,
+  set: RuleSet,
+  version: LabIstioVersion = defaultIstioVersion,
+): Promise<void> {
   await runChecked(shell, 'ip', ['netns', 'exec', namespace, 'iptables-restore', '--noflush'], {
-    input: readRules(set),
+    input: readRules(set, version),
     timeoutMs: 20_000,
-    what: `loading Istio ${istioVersion} ${set} rules into ${namespace}`,
+    what: `loading Istio ${version} ${set} rules into ${namespace}`,
   });
 }
 
@@ -36,8 +73,13 @@ export function ruleTables(rules: string): string[] {
 }
 
 /** Empties the set's tables in the namespace (rules and chains) and loads the set again. */
-export async function reloadRules(shell: Shell, namespace: string, set: RuleSet): Promise<void> {
-  for (const table of ruleTables(readRules(set)))
+export async function reloadRules(
+  shell: Shell,
+  namespace: string,
+  set: RuleSet,
+  version: LabIstioVersion = defaultIstioVersion,
+): Promise<void> {
+  for (const table of ruleTables(readRules(set, version)))
     for (const action of ['-F', '-X'])
       await runChecked(
         shell,
@@ -48,5 +90,5 @@ export async function reloadRules(shell: Shell, namespace: string, set: RuleSet)
           what: `iptables -t ${table} ${action} in ${namespace}`,
         },
       );
-  await loadRules(shell, namespace, set);
+  await loadRules(shell, namespace, set, version);
 }

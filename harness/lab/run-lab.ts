@@ -18,8 +18,8 @@ import { connectionsOf } from './proxy-journal.ts';
 import type { ProxyConnection, ProxyJournal } from './proxy-journal.ts';
 import { startProxyStandIns } from './proxy-stand-ins.ts';
 import type { ProxyStandIns } from './proxy-stand-ins.ts';
-import { loadRules, reloadRules } from './rules.ts';
-import type { RuleSet } from './rules.ts';
+import { defaultIstioVersion, loadRules, reloadRules } from './rules.ts';
+import type { LabIstioVersion, RuleSet } from './rules.ts';
 import type { Supervisor } from './supervisor.ts';
 import { createTopology } from './topology.ts';
 import type { Topology } from './topology.ts';
@@ -32,6 +32,8 @@ export interface LabEnvironment {
 
 export interface LabCaseResult {
   group: LabGroup;
+  /** The Istio release whose capture rules the meshed pods held. */
+  istioVersion: LabIstioVersion;
   labCase: LabCase;
   observation: Observation;
   classification: Classification;
@@ -48,6 +50,8 @@ export interface LabCaseResult {
 export const restartDelayMs = 1500;
 
 export interface StartedGroup {
+  /** The Istio release whose capture rules the meshed pods hold. */
+  istioVersion: LabIstioVersion;
   topology: Topology;
   /** The meshed attacker's stand-in (its restarts show a quitquitquit). */
   standIn: Supervisor;
@@ -56,8 +60,12 @@ export interface StartedGroup {
   stop(): Promise<void>;
 }
 
-/** Builds a group's topology with rules, targets and stand-ins; `stop()` undoes all of it. */
-export async function startGroup(environment: LabEnvironment, group: LabGroup): Promise<StartedGroup> {
+/** Builds a group's topology with one release's rules, targets and stand-ins; `stop()` undoes all of it. */
+export async function startGroup(
+  environment: LabEnvironment,
+  group: LabGroup,
+  istioVersion: LabIstioVersion = defaultIstioVersion,
+): Promise<StartedGroup> {
   const agent: LabAgent = {
     shell: environment.shell,
     launcher: environment.launcher,
@@ -73,7 +81,7 @@ export async function startGroup(environment: LabEnvironment, group: LabGroup): 
   };
   try {
     for (const pod of group.meshed)
-      await loadRules(environment.shell, topology.pod(pod).namespace, ruleSet(group));
+      await loadRules(environment.shell, topology.pod(pod).namespace, ruleSet(group), istioVersion);
     for (const name of group.targets) {
       const target = topology.pod(name);
       servers.push(
@@ -108,7 +116,7 @@ export async function startGroup(environment: LabEnvironment, group: LabGroup): 
       );
     proxies = await startProxyStandIns(environment.launcher, topology, group, restartDelayMs);
     const attacker = proxies.get(group.meshed[0] ?? 'attacker');
-    return { topology, standIn: attacker.supervisor, proxies, agent, stop };
+    return { istioVersion, topology, standIn: attacker.supervisor, proxies, agent, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -140,12 +148,12 @@ export async function runCase(
   group: LabGroup,
   labCase: LabCase,
 ): Promise<LabCaseResult> {
-  const { topology, agent, standIn, proxies } = started;
+  const { istioVersion, topology, agent, standIn, proxies } = started;
   for (const proxy of proxies.all) await proxy.supervisor.ready(15_000);
   const context: LabContext = {
     topology,
     proxy: (pod) => proxies.get(pod).policy,
-    reloadRules: (pod) => reloadRules(agent.shell, topology.pod(pod).namespace, ruleSet(group)),
+    reloadRules: (pod) => reloadRules(agent.shell, topology.pod(pod).namespace, ruleSet(group), istioVersion),
   };
   const undo = labCase.arrange ? await labCase.arrange(context) : undefined;
   const startedAt = new Date();
@@ -178,6 +186,7 @@ export async function runCase(
     const classification = classify(observation, { technique: labCase.technique });
     return {
       group,
+      istioVersion,
       labCase,
       observation,
       classification,
@@ -195,14 +204,15 @@ export async function runCase(
   }
 }
 
-/** Runs every case of a group in order (cases toggle node rules, so one at a time). */
+/** Runs every case of a group in order (cases toggle node rules, so one at a time) on one release's rules. */
 export async function runLabGroup(
   environment: LabEnvironment,
   group: LabGroup,
   onResult?: (result: LabCaseResult) => void,
   signal?: AbortSignal,
+  istioVersion: LabIstioVersion = defaultIstioVersion,
 ): Promise<LabCaseResult[]> {
-  const started = await startGroup(environment, group);
+  const started = await startGroup(environment, group, istioVersion);
   const results: LabCaseResult[] = [];
   try {
     for (const labCase of group.cases) {

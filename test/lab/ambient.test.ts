@@ -1,16 +1,16 @@
-// Ambient's in-pod redirect (Istio 1.30.3 ambient-inpod.v4.rules) on this kernel, with a ztunnel
-// stand-in that forwards as ztunnel does: the 0x539 mark exemption, the kubelet-probe source address,
-// and what a drop or a deny behind ztunnel looks like to the app.
-import test from 'ava';
+// Ambient's in-pod redirect (ambient-inpod.v4.rules of each Istio release the lab holds, 1.30.3 and
+// 1.30.5) on this kernel, with a ztunnel stand-in that forwards as ztunnel does: the 0x539 mark
+// exemption, the kubelet-probe source address, and what a drop or a deny behind ztunnel looks like to
+// the app.
 import { ambientGroup, kubeletProbeSource } from '../../harness/lab/lab-cases.ts';
+import { labIstioVersions } from '../../harness/lab/rules.ts';
 import { journal, labGroupTests } from './lab-group.ts';
 
-const lab = labGroupTests(ambientGroup);
-const { run } = lab;
+for (const version of labIstioVersions) {
+  const lab = labGroupTests(ambientGroup, version);
+  const { run, serial } = lab;
 
-test.serial(
-  'unmarked TCP is redirected to the ztunnel stand-in, which forwards it marked 0x539',
-  async (t) => {
+  serial('unmarked TCP is redirected to the ztunnel stand-in, which forwards it marked 0x539', async (t) => {
     const captured = await run('tcp-captured');
     t.is(captured.observation.outcome, 'connected');
     t.is(captured.observation.evidence.echo?.name, 'target');
@@ -19,88 +19,88 @@ test.serial(
     t.true(captured.crossedProxy);
     t.deepEqual(journal(captured), ['attacker/outbound: relayed']);
     t.is(captured.classification.verdict, 'reached');
-  },
-);
+  });
 
-test.serial(
-  'so-mark 0x539 skips the redirect with NET_RAW (root, or UID 1000 holding only NET_RAW)',
-  async (t) => {
-    for (const id of ['so-mark-root', 'so-mark-net-raw']) {
-      const escaped = await run(id);
-      t.is(escaped.observation.outcome, 'connected', id);
-      t.is(escaped.observation.evidence.echo?.name, 'target', id);
-      t.false(escaped.crossedProxy, id);
-    }
-    const denied = await run('so-mark-denied');
-    t.is(denied.observation.outcome, 'prelude-failed');
-    t.is(denied.observation.errno, 'EPERM');
-    t.regex(denied.observation.step ?? '', /SO_MARK/);
-  },
-);
+  serial(
+    'so-mark 0x539 skips the redirect with NET_RAW (root, or UID 1000 holding only NET_RAW)',
+    async (t) => {
+      for (const id of ['so-mark-root', 'so-mark-net-raw']) {
+        const escaped = await run(id);
+        t.is(escaped.observation.outcome, 'connected', id);
+        t.is(escaped.observation.evidence.echo?.name, 'target', id);
+        t.false(escaped.crossedProxy, id);
+      }
+      const denied = await run('so-mark-denied');
+      t.is(denied.observation.outcome, 'prelude-failed');
+      t.is(denied.observation.errno, 'EPERM');
+      t.regex(denied.observation.step ?? '', /SO_MARK/);
+    },
+  );
 
-test.serial(
-  `spoof-source ${kubeletProbeSource} arrives without RPF and is dropped by strict rp_filter on the node`,
-  async (t) => {
-    const arrived = await run('spoof-kubelet-source');
-    t.is(arrived.observation.outcome, 'connected');
-    t.is(arrived.observation.evidence.sourceSeen, kubeletProbeSource);
-    const dropped = await run('spoof-kubelet-source-rpf');
-    t.is(dropped.observation.outcome, 'timeout');
-    t.is(dropped.classification.verdict, 'blocked');
-  },
-);
+  serial(
+    `spoof-source ${kubeletProbeSource} arrives without RPF and is dropped by strict rp_filter on the node`,
+    async (t) => {
+      const arrived = await run('spoof-kubelet-source');
+      t.is(arrived.observation.outcome, 'connected');
+      t.is(arrived.observation.evidence.sourceSeen, kubeletProbeSource);
+      const dropped = await run('spoof-kubelet-source-rpf');
+      t.is(dropped.observation.outcome, 'timeout');
+      t.is(dropped.classification.verdict, 'blocked');
+    },
+  );
 
-test.serial(
-  'a node-side drop behind ztunnel: connected then silent, or cut without a byte once ztunnel gives up',
-  async (t) => {
-    const silent = await run('tcp-node-drop-silent');
-    t.is(silent.observation.outcome, 'connected');
-    t.true(silent.observation.evidence.silent);
-    // ztunnel does not watch the app while it connects: it gave up only at its own timeout (3 s).
-    t.deepEqual(journal(silent), ['attacker/outbound: upstream-timeout']);
-    t.true((silent.proxyConnections[0]?.outcome?.ms ?? 0) >= 2900);
-    t.is(silent.classification.verdict, 'blocked');
-    const gaveUp = await run('tcp-node-drop-proxy-gives-up');
-    // ztunnel drops the connection with the probe's first line unread: a reset.
-    t.is(gaveUp.observation.outcome, 'reset');
-    t.deepEqual(journal(gaveUp), ['attacker/outbound: upstream-timeout']);
-    t.is(gaveUp.classification.verdict, 'blocked');
-  },
-);
+  serial(
+    'a node-side drop behind ztunnel: connected then silent, or cut without a byte once ztunnel gives up',
+    async (t) => {
+      const silent = await run('tcp-node-drop-silent');
+      t.is(silent.observation.outcome, 'connected');
+      t.true(silent.observation.evidence.silent);
+      // ztunnel does not watch the app while it connects: it gave up only at its own timeout (3 s).
+      t.deepEqual(journal(silent), ['attacker/outbound: upstream-timeout']);
+      t.true((silent.proxyConnections[0]?.outcome?.ms ?? 0) >= 2900);
+      t.is(silent.classification.verdict, 'blocked');
+      const gaveUp = await run('tcp-node-drop-proxy-gives-up');
+      // ztunnel drops the connection with the probe's first line unread: a reset.
+      t.is(gaveUp.observation.outcome, 'reset');
+      t.deepEqual(journal(gaveUp), ['attacker/outbound: upstream-timeout']);
+      t.is(gaveUp.classification.verdict, 'blocked');
+    },
+  );
 
-test.serial(
-  "an AuthorizationPolicy deny: ztunnel drops the connection over the client's unread bytes, a reset",
-  async (t) => {
-    const waiting = await run('tcp-identity-deny');
-    t.is(waiting.observation.outcome, 'reset', 'the agent spoke first; ztunnel never read it');
-    t.is(waiting.observation.evidence.echo, undefined);
-    t.deepEqual(journal(waiting), ['attacker/outbound: denied']);
-    t.is(waiting.classification.verdict, 'blocked');
-    t.is(waiting.classification.layer, 'mesh-l4');
-    const spoke = await run('http-identity-deny');
-    t.is(spoke.observation.outcome, 'reset');
-    t.regex(spoke.observation.message ?? '', /read ECONNRESET/, 'a real RST: the request was never read');
-    t.deepEqual(journal(spoke), ['attacker/outbound: denied']);
-    t.is(spoke.proxyConnections[0]?.outcome?.bytes.fromDownstream, 0);
-    t.is(spoke.classification.verdict, 'blocked');
-    t.is(spoke.classification.layer, 'mesh-l4');
-  },
-);
+  serial(
+    "an AuthorizationPolicy deny: ztunnel drops the connection over the client's unread bytes, a reset",
+    async (t) => {
+      const waiting = await run('tcp-identity-deny');
+      t.is(waiting.observation.outcome, 'reset', 'the agent spoke first; ztunnel never read it');
+      t.is(waiting.observation.evidence.echo, undefined);
+      t.deepEqual(journal(waiting), ['attacker/outbound: denied']);
+      t.is(waiting.classification.verdict, 'blocked');
+      t.is(waiting.classification.layer, 'mesh-l4');
+      const spoke = await run('http-identity-deny');
+      t.is(spoke.observation.outcome, 'reset');
+      t.regex(spoke.observation.message ?? '', /read ECONNRESET/, 'a real RST: the request was never read');
+      t.deepEqual(journal(spoke), ['attacker/outbound: denied']);
+      t.is(spoke.proxyConnections[0]?.outcome?.bytes.fromDownstream, 0);
+      t.is(spoke.classification.verdict, 'blocked');
+      t.is(spoke.classification.layer, 'mesh-l4');
+    },
+  );
 
-test.serial(
-  'HTTP and PostgreSQL under a node-side drop: ztunnel speaks no HTTP, its drop of unread bytes is a reset',
-  async (t) => {
-    const http = await run('http-node-drop');
-    t.is(http.observation.outcome, 'reset');
-    t.is(http.observation.status, undefined, 'no 503: ztunnel is L4');
-    t.deepEqual(journal(http), ['attacker/outbound: upstream-timeout']);
-    t.is(http.classification.verdict, 'blocked');
-    const postgres = await run('postgres-node-drop');
-    t.is(postgres.observation.evidence.postgres?.messages, 0);
-    t.regex(postgres.observation.evidence.postgres?.error ?? '', /ECONNRESET/);
-    t.deepEqual(journal(postgres), ['attacker/outbound: upstream-timeout']);
-    t.is(postgres.classification.verdict, 'blocked');
-  },
-);
+  serial(
+    'HTTP and PostgreSQL under a node-side drop: ztunnel speaks no HTTP, its drop of unread bytes is a reset',
+    async (t) => {
+      const http = await run('http-node-drop');
+      t.is(http.observation.outcome, 'reset');
+      t.is(http.observation.status, undefined, 'no 503: ztunnel is L4');
+      t.deepEqual(journal(http), ['attacker/outbound: upstream-timeout']);
+      t.is(http.classification.verdict, 'blocked');
+      const postgres = await run('postgres-node-drop');
+      t.is(postgres.observation.evidence.postgres?.messages, 0);
+      t.regex(postgres.observation.evidence.postgres?.error ?? '', /ECONNRESET/);
+      t.deepEqual(journal(postgres), ['attacker/outbound: upstream-timeout']);
+      t.is(postgres.classification.verdict, 'blocked');
+    },
+  );
 
-lab.everyCaseRan();
+  lab.everyCaseRan();
+}

@@ -8,7 +8,9 @@ import { processLauncher } from '../../harness/lab/launcher.ts';
 import type { LabEnvironment } from '../../harness/lab/run-lab.ts';
 import { processShell } from '../../harness/shell.ts';
 
-export function labEnvironment(): LabEnvironment & { cleanup: () => void } {
+export type SharedLabEnvironment = LabEnvironment & { cleanup: () => void };
+
+export function labEnvironment(): SharedLabEnvironment {
   const directory = mkdtempSync(join(tmpdir(), 'gauntlet-lab-test-'));
   chmodSync(directory, 0o755);
   const agentPath = join(directory, 'agent.mjs');

@@ -1,6 +1,7 @@
-// `gauntlet lab [--out DIR] [--group sidecar|ambient]`: every technique against this kernel with
-// Istio's real sidecar and ambient rules, each with and without its counter-measure, in throwaway
-// network namespaces. Prints technique x defence -> escaped / contained with the evidence, and writes
+// `gauntlet lab [--out DIR] [--group sidecar|ambient] [--istio VERSION]`: every technique against this
+// kernel with one Istio release's real sidecar and ambient rules (the newest the lab holds unless
+// --istio names another), each with and without its counter-measure, in throwaway network
+// namespaces. Prints technique x defence -> escaped / contained with the evidence, and writes
 // results.json for the reports. Needs root, iproute2, iptables and python3.
 import { release } from 'node:os';
 import { describeAnswer } from '../../model/destination-answer.ts';
@@ -16,24 +17,29 @@ import { labChecks, labRun } from '../../lab/lab-results.ts';
 import { runLabGroup } from '../../lab/run-lab.ts';
 import type { LabCaseResult } from '../../lab/run-lab.ts';
 import { describeIdentity } from '../../lab/identity.ts';
+import { defaultIstioVersion, isLabIstioVersion, labIstioVersions } from '../../lab/rules.ts';
+import type { LabIstioVersion } from '../../lab/rules.ts';
 import { resultsKind, resultsSchemaVersion, serializeResults } from '../../model/results.ts';
 import { processShell } from '../../shell.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { parseFlags } from '../flags.ts';
 
-const usage = `Usage: sudo gauntlet lab [--out DIR] [--group sidecar|ambient]
+const usage = `Usage: sudo gauntlet lab [--out DIR] [--group sidecar|ambient] [--istio VERSION]
 
 Runs every probe technique and attack prelude against this machine's kernel, in throwaway network
-namespaces (198.18.0.0/16) loaded with Istio 1.30.3's real sidecar and ambient capture rules and
-stand-in proxies that forward, deny and time out as Envoy and ztunnel do, each case with and without
-its counter-measure. Prints technique x defence -> ESCAPED (reached past the proxy) / via proxy
-(reached through it) / contained, with the evidence, and writes DIR/results.json (default
-./gauntlet-lab) for \`gauntlet report\`.
+namespaces (198.18.0.0/16) loaded with one Istio release's real sidecar and ambient capture rules
+(harness/lab/rules/istio-VERSION, each with a SOURCE.md) and stand-in proxies that forward, deny
+and time out as Envoy and ztunnel do, each case with and without its counter-measure. Prints
+technique x defence -> ESCAPED (reached past the proxy) / via proxy (reached through it) /
+contained, with the evidence, and writes DIR/results.json (default ./gauntlet-lab) for
+\`gauntlet report\`.
 Needs root, iproute2, iptables and python3. Exit 0: every case behaved as documented; 1: some did
 not (the kernel disagrees with the docs, or a probe lies); 2: the lab could not run.
 
   --out DIR       where to write results.json (default ./gauntlet-lab)
-  --group NAME    only this group (sidecar or ambient)`;
+  --group NAME    only this group (sidecar or ambient)
+  --istio VERSION the Istio release whose capture rules to load: ${labIstioVersions.join(', ')}
+                  (default ${defaultIstioVersion}, the newest)`;
 
 const needed = ['ip', 'iptables', 'iptables-restore', 'python3', 'setpriv'];
 
@@ -97,7 +103,21 @@ function line(result: LabCaseResult): string {
   return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${labCase.id}: ${classification.reason}${classification.answer ? `; answered by: ${describeAnswer(classification.answer)}` : ''}\n`;
 }
 
-async function runLab(values: { out?: string; group?: string }, io: CommandIo): Promise<0 | 1 | 2> {
+/** The release named by --istio (the newest the lab holds when absent); a usage error listing them otherwise. */
+export function labIstioVersion(value: string | undefined): LabIstioVersion {
+  if (value === undefined) return defaultIstioVersion;
+  if (isLabIstioVersion(value)) return value;
+  throw new GauntletError(
+    'GAUNTLET_USAGE',
+    `gauntlet lab: --istio must be one of ${labIstioVersions.join(', ')} (the Istio releases whose rules the lab holds), got "${value}"`,
+  );
+}
+
+async function runLab(
+  values: { out?: string; group?: string },
+  istioVersion: LabIstioVersion,
+  io: CommandIo,
+): Promise<0 | 1 | 2> {
   const groups = labGroups.filter((group) => values.group === undefined || group.id === values.group);
   if (groups.length === 0)
     throw new GauntletError(
@@ -113,6 +133,7 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
     .toISOString()
     .replace(/[-:TZ.]/g, '')
     .slice(0, 14);
+  io.stdout.write(`Istio ${istioVersion} capture rules (harness/lab/rules/istio-${istioVersion})\n`);
   io.stdout.write(
     `  ${'mesh'.padEnd(8)} ${'technique'.padEnd(26)} ${'defence'.padEnd(52)} ${'result'.padEnd(12)} ${'as'.padEnd(24)} evidence\n`,
   );
@@ -132,6 +153,7 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
             io.stdout.write(line(result));
           },
           io.signal,
+          istioVersion,
         );
       } catch (error) {
         missing.push({
@@ -146,7 +168,17 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
       for (const labCase of group.cases)
         if (!ran.has(labCase.id) && (missing.length === 0 || io.signal.aborted))
           missing.push({ what: `case ${labCase.id}`, reason: 'not run (interrupted)' });
-      runs.push(labRun(group.mesh, `lab-${group.mesh}-${stamp}`, startedAt, new Date(), missing, release()));
+      runs.push(
+        labRun(
+          group.mesh,
+          `lab-${group.mesh}-${stamp}`,
+          startedAt,
+          new Date(),
+          missing,
+          release(),
+          istioVersion,
+        ),
+      );
     }
   } finally {
     agent.cleanup();
@@ -163,7 +195,7 @@ async function runLab(values: { out?: string; group?: string }, io: CommandIo): 
     }),
   );
   const failed = results.filter((result) => result.outcome !== 'pass');
-  const behaved = `${results.length - failed.length}/${results.length} cases behaved as documented`;
+  const behaved = `${results.length - failed.length}/${results.length} cases behaved as documented with Istio ${istioVersion}'s rules`;
   io.stdout.write(
     io.signal.aborted
       ? `\ninterrupted after ${results.length} of ${total} cases: ${behaved}; wrote ${file} (partial)\n`
@@ -182,12 +214,18 @@ export const labCommand: Command = {
   summary: 'run every attack against this kernel with Istio sidecar and ambient rules (needs root)',
   usage,
   async run(argv, io) {
-    const { values } = parseFlags('lab', argv, { out: { type: 'string' }, group: { type: 'string' } });
+    const { values } = parseFlags('lab', argv, {
+      out: { type: 'string' },
+      group: { type: 'string' },
+      istio: { type: 'string' },
+    });
+    // A wrong flag is a usage error before anything about this machine is checked.
+    const istioVersion = labIstioVersion(values.istio);
     const unavailable = labUnavailable(process.getuid?.() === 0, (command) => onPath(command, io.env));
     if (unavailable) {
       io.stderr.write(`${unavailable}\n`);
       return 2;
     }
-    return runLab(values, io);
+    return runLab(values, istioVersion, io);
   },
 };
