@@ -31,6 +31,7 @@ const expectedScenarios = [
   'host-network-to-ambient',
   'sender-side-enforcement',
   'capture-exclusions',
+  'sidecar-status-ports',
 ];
 
 // With the lab's case ids, as the CLI loads it: every `confidence: lab` names a real case.
