@@ -82,3 +82,61 @@ export interface Cluster {
   /** Kubernetes server version, for the results' environment. */
   serverVersion(signal: AbortSignal): Promise<string>;
 }
+
+/** A Kubernetes object as the API server serves it (JSON), for kinds gauntlet reads but does not model. */
+export type ApiObject = Record<string, unknown>;
+
+/** Where a kind lives in the API: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
+export interface ResourceRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespace?: string;
+}
+
+/** One `resourceAttributes` of a SelfSubjectAccessReview (authorization.k8s.io/v1). */
+export interface AccessAttributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+}
+
+/** What a server-side dry-run create of a pod said: admitted, or the Status it was refused with. */
+export type DryRunOutcome =
+  { admitted: true } | { admitted: false; status: { code: number; reason: string; message: string } };
+
+/**
+ * What discovery, the permission preflight, cleanup and the user-cluster run need beyond `Cluster`:
+ * reads of kinds gauntlet does not model (Calico's operator, Istio's webhooks), server-side dry-run,
+ * access reviews and deletion by an existence selector. Implemented by the real adapter; unit tests
+ * run it against a fake API server.
+ */
+export interface ClusterInspector extends Cluster {
+  /** Whether the API server serves `kind` in `apiVersion` (API discovery: readable by every authenticated user). */
+  serves(apiVersion: string, kind: string, signal: AbortSignal): Promise<boolean>;
+  /** One object of a non-core kind as JSON; undefined when it (or its kind) does not exist. */
+  readObject(ref: ResourceRef & { name: string }, signal: AbortSignal): Promise<ApiObject | undefined>;
+  /** Objects of a non-core kind (every namespace unless `namespace` is set); [] when the kind is not served. */
+  listObjects(ref: ResourceRef & { labelSelector?: string }, signal: AbortSignal): Promise<ApiObject[]>;
+  /** Namespaces as JSON (metadata and status), optionally by label selector. */
+  listNamespaces(labelSelector: string | undefined, signal: AbortSignal): Promise<ApiObject[]>;
+  /** Pods of a namespace (by label selector): what the run needs to know of each. */
+  listPods(namespace: string, labelSelector: string, signal: AbortSignal): Promise<PodInfo[]>;
+  /** A pod as JSON; undefined when there is no such pod. */
+  readPod(namespace: string, name: string, signal: AbortSignal): Promise<ApiObject | undefined>;
+  /** Creates a namespace with these labels (POST); an existing one is an error. */
+  createNamespace(name: string, labels: Record<string, string>, signal: AbortSignal): Promise<void>;
+  /** Deletes one namespace without waiting; quiet when it is gone or already terminating. */
+  deleteNamespace(name: string, signal: AbortSignal): Promise<void>;
+  /** Deletes one cluster-scoped object of a non-core kind; quiet when it is gone. */
+  deleteClusterObject(ref: ResourceRef & { name: string }, signal: AbortSignal): Promise<void>;
+  /** Creates a pod with `dryRun=All`: every admission step runs, nothing is stored. */
+  dryRunCreatePod(namespace: string, pod: KubeObject, signal: AbortSignal): Promise<DryRunOutcome>;
+  /** A SelfSubjectAccessReview: may the kubeconfig's user do this? */
+  accessReview(
+    attributes: AccessAttributes,
+    signal: AbortSignal,
+  ): Promise<{ allowed: boolean; reason?: string }>;
+}

@@ -4,6 +4,7 @@
 // judgements (readiness, admission denials, exit codes, event text) live in pure siblings.
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   Exec,
@@ -20,12 +21,14 @@ import type {
   RequestContext,
   ResponseContext,
   V1APIResource,
+  V1Pod,
   V1Service,
 } from '@kubernetes/client-node';
 import { GauntletError } from '../errors.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
 import type { ApplyOutcome, Cluster, ExecResult, ServicePort, WorkloadReadiness } from './cluster.ts';
+import type { AccessAttributes, ApiObject, DryRunOutcome, PodInfo, ResourceRef } from './cluster.ts';
 import { fieldManager } from './cluster.ts';
 import { applyRefusal, isRbacRefusal } from './admission-denial.ts';
 import { apiStatusOf, clusterApiError, describeApiError, isTransient } from './api-errors.ts';
@@ -33,7 +36,7 @@ import { defaultRetryPolicy, retryTransient } from './api-retry.ts';
 import type { RetryPolicy } from './api-retry.ts';
 import { eventLines } from './event-lines.ts';
 import { runExec } from './exec-stream.ts';
-import { judgeWorkload } from './readiness.ts';
+import { judgeWorkload, podInfo } from './readiness.ts';
 import type { NamespaceSnapshot, WorkloadTarget } from './readiness.ts';
 
 export interface KubernetesClusterOptions {
@@ -64,6 +67,7 @@ interface Clients {
   custom: CustomObjectsApi;
   version: VersionApi;
   objects: ObjectApi;
+  authorization: AuthorizationV1Api;
 }
 
 function describeObject(object: KubeObject): string {
@@ -139,6 +143,7 @@ export class KubernetesCluster implements Cluster {
       custom: new CustomObjectsApi(configuration),
       version: new VersionApi(configuration),
       objects: new ObjectApi(configuration),
+      authorization: new AuthorizationV1Api(configuration),
     };
   }
 
@@ -475,6 +480,198 @@ export class KubernetesCluster implements Cluster {
     const { version } = this.clients(signal);
     const info = await this.call('read the server version', () => version.getCode(), signal);
     return info.gitVersion;
+  }
+
+  // ---- What discovery, the permission preflight, cleanup and user-cluster runs add (ClusterInspector).
+
+  async serves(apiVersion: string, kind: string, signal: AbortSignal): Promise<boolean> {
+    const { objects } = this.clients(signal);
+    try {
+      return (
+        (await retryTransient(() => objects.discover(apiVersion, kind), signal, this.retry)) !== undefined
+      );
+    } catch (error) {
+      // A group the server does not know answers 404 to its discovery document.
+      if (!signal.aborted && isNotFound(error)) return false;
+      throw clusterApiError(`API discovery of ${apiVersion}`, error, signal);
+    }
+  }
+
+  /**
+   * Non-core kinds through the custom-objects client (plain JSON, no model): `/apis/<group>/<version>/...`
+   * works for built-in groups too (apps, admissionregistration.k8s.io).
+   */
+  async readObject(ref: ResourceRef & { name: string }, signal: AbortSignal): Promise<ApiObject | undefined> {
+    const { custom } = this.clients(signal);
+    const what = `read ${ref.plural}.${ref.group}/${ref.version} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+    try {
+      return (await retryTransient(
+        () =>
+          ref.namespace
+            ? custom.getNamespacedCustomObject({ ...ref, namespace: ref.namespace })
+            : custom.getClusterCustomObject(ref),
+        signal,
+        this.retry,
+      )) as ApiObject;
+    } catch (error) {
+      if (!signal.aborted && isNotFound(error)) return undefined;
+      throw clusterApiError(what, error, signal);
+    }
+  }
+
+  async listObjects(
+    ref: ResourceRef & { labelSelector?: string },
+    signal: AbortSignal,
+  ): Promise<ApiObject[]> {
+    const { custom } = this.clients(signal);
+    const { group, version, plural, namespace, labelSelector } = ref;
+    const selector = labelSelector ? { labelSelector } : {};
+    try {
+      const list = (await retryTransient(
+        () =>
+          namespace
+            ? custom.listNamespacedCustomObject({ group, version, plural, namespace, ...selector })
+            : custom.listCustomObjectForAllNamespaces({ group, version, plural, ...selector }),
+        signal,
+        this.retry,
+      )) as { items?: ApiObject[] };
+      return list.items ?? [];
+    } catch (error) {
+      if (!signal.aborted && isNotFound(error)) return [];
+      throw clusterApiError(`list ${plural}.${group}/${version}`, error, signal);
+    }
+  }
+
+  async listNamespaces(labelSelector: string | undefined, signal: AbortSignal): Promise<ApiObject[]> {
+    const { core } = this.clients(signal);
+    const list = await this.call(
+      `list namespaces${labelSelector ? ` ${labelSelector}` : ''}`,
+      () => core.listNamespace(labelSelector ? { labelSelector } : {}),
+      signal,
+    );
+    return list.items.map((namespace) => ({
+      metadata: {
+        name: namespace.metadata?.name,
+        labels: namespace.metadata?.labels ?? {},
+      },
+      status: { phase: namespace.status?.phase },
+    }));
+  }
+
+  async listPods(namespace: string, labelSelector: string, signal: AbortSignal): Promise<PodInfo[]> {
+    const { core } = this.clients(signal);
+    const list = await this.call(
+      `list pods ${labelSelector} in ${namespace}`,
+      () => core.listNamespacedPod({ namespace, labelSelector }),
+      signal,
+    );
+    return list.items.flatMap((pod) => {
+      const info = podInfo(pod);
+      return info ? [info] : [];
+    });
+  }
+
+  async readPod(namespace: string, name: string, signal: AbortSignal): Promise<ApiObject | undefined> {
+    const { core } = this.clients(signal);
+    let pod: V1Pod;
+    try {
+      pod = await retryTransient(() => core.readNamespacedPod({ name, namespace }), signal, this.retry);
+    } catch (error) {
+      if (!signal.aborted && isNotFound(error)) return undefined;
+      throw clusterApiError(`read pod ${namespace}/${name}`, error, signal);
+    }
+    // The typed model back to the API's JSON field names (dates as strings).
+    return JSON.parse(JSON.stringify(pod)) as ApiObject;
+  }
+
+  async createNamespace(name: string, labels: Record<string, string>, signal: AbortSignal): Promise<void> {
+    const { core } = this.clients(signal);
+    await this.call(
+      `create namespace ${name}`,
+      () => core.createNamespace({ body: { metadata: { name, labels } } }),
+      signal,
+    );
+  }
+
+  async deleteNamespace(name: string, signal: AbortSignal): Promise<void> {
+    const { core } = this.clients(signal);
+    await this.call(
+      `delete namespace ${name}`,
+      () =>
+        core
+          .deleteNamespace({ name, propagationPolicy: 'Foreground' })
+          // 404: gone already; 409: already terminating (as in deleteByLabel).
+          .catch((error: unknown) =>
+            isNotFound(error) || apiStatusOf(error)?.code === 409 ? undefined : Promise.reject(error),
+          ),
+      signal,
+    );
+  }
+
+  async deleteClusterObject(ref: ResourceRef & { name: string }, signal: AbortSignal): Promise<void> {
+    const { custom } = this.clients(signal);
+    const { group, version, plural, name } = ref;
+    await this.call(
+      `delete ${plural}.${group} ${name}`,
+      () =>
+        custom
+          .deleteClusterCustomObject({ group, version, plural, name })
+          .catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))),
+      signal,
+    );
+  }
+
+  /**
+   * POST the pod with `dryRun=All` (kubernetes.io/docs/reference/using-api/api-concepts/#dry-run):
+   * mutating and validating admission run, Pod Security included, nothing is persisted. A refusal is
+   * the outcome; RBAC saying no to the create itself is an error about the kubeconfig.
+   */
+  async dryRunCreatePod(namespace: string, pod: KubeObject, signal: AbortSignal): Promise<DryRunOutcome> {
+    const { core } = this.clients(signal);
+    try {
+      await retryTransient(
+        () =>
+          core.createNamespacedPod({
+            namespace,
+            body: structuredClone(pod) as unknown as V1Pod,
+            dryRun: 'All',
+            fieldManager,
+          }),
+        signal,
+        this.retry,
+      );
+      return { admitted: true };
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const status = apiStatusOf(error);
+      if (!status || isRbacRefusal(status.message))
+        throw clusterApiError(`dry-run create pod ${namespace}/${pod.metadata.name}`, error, signal);
+      return { admitted: false, status };
+    }
+  }
+
+  /** SelfSubjectAccessReview (kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access). */
+  async accessReview(
+    attributes: AccessAttributes,
+    signal: AbortSignal,
+  ): Promise<{ allowed: boolean; reason?: string }> {
+    const { authorization } = this.clients(signal);
+    const review = await this.call(
+      `access review ${attributes.verb} ${attributes.resource}`,
+      () =>
+        authorization.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { ...attributes } },
+          },
+        }),
+      signal,
+    );
+    return {
+      allowed: review.status?.allowed === true,
+      ...(review.status?.reason ? { reason: review.status.reason } : {}),
+    };
   }
 }
 

@@ -3,6 +3,7 @@
 // evidence about gauntlet's techniques, not about any cluster), a throwaway kind cluster gauntlet
 // created for a stack, or a cluster the user named (their own Calico, Istio and admission).
 import { z } from 'zod';
+import { MeshMode, admissionLevels } from './traits.ts';
 
 const Name = z.string().min(1);
 
@@ -37,6 +38,17 @@ export const Provenance = z.discriminatedUnion('kind', [
       kubernetes: Name.optional(),
       calico: Name.optional(),
       istio: Name.optional(),
+      /** What discovery found (harness/cluster/discovery): Calico's variant and dataplane as the cluster spells them. */
+      calicoVariant: Name.optional(),
+      dataplane: Name.optional(),
+      /** The Istio revision the run enrolled its namespaces with, and the mesh mode it ran. */
+      istioRevision: Name.optional(),
+      mesh: MeshMode.optional(),
+      /** The Pod Security level the run's namespaces had: the cluster's own (discovered) or a label the run set (--psa). */
+      admission: z.enum([...admissionLevels, 'none']).optional(),
+      admissionFrom: z.enum(['discovered', 'psa-label']).optional(),
+      /** Webhooks and policies that refused a reference pod in the admission check. */
+      admissionRefusers: z.array(Name).optional(),
     })
     .strict(),
 ]);
@@ -97,6 +109,22 @@ export function describeProvenance(provenance: Provenance): string {
     case 'kind-cluster':
       return `kind cluster for stack ${provenance.stack}${provenance.nodeImage ? ` (${provenance.nodeImage})` : provenance.kubernetes ? ` (Kubernetes ${provenance.kubernetes})` : ''}`;
     case 'user-cluster':
-      return `cluster of context ${provenance.context} at ${provenance.apiServer}${provenance.kubernetes ? ` (Kubernetes ${provenance.kubernetes})` : ''}`;
+      return `cluster of context ${provenance.context} at ${provenance.apiServer}${provenance.kubernetes ? ` (Kubernetes ${provenance.kubernetes})` : ''}${userClusterDetail(provenance)}`;
   }
+}
+
+/** What discovery recorded of a user cluster, for the one-line description (empty for older files). */
+function userClusterDetail(provenance: Extract<Provenance, { kind: 'user-cluster' }>): string {
+  const parts = [
+    provenance.calico
+      ? `Calico ${provenance.calico}${provenance.dataplane ? ` ${provenance.dataplane}` : ''}`
+      : undefined,
+    provenance.mesh && provenance.mesh !== 'none'
+      ? `Istio ${provenance.istio ?? '?'} ${provenance.mesh}${provenance.istioRevision ? ` revision ${provenance.istioRevision}` : ''}`
+      : undefined,
+    provenance.admission
+      ? `admission ${provenance.admission}${provenance.admissionFrom === 'psa-label' ? ' (Pod Security label set by the run)' : ''}`
+      : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return parts.length > 0 ? `: ${parts.join(', ')}` : '';
 }

@@ -9,12 +9,13 @@ import { stackTraits } from '../model/expectation.ts';
 import type { Stack } from '../model/stack.ts';
 import type { StackTraits } from '../model/traits.ts';
 import { isPodWorkload } from '../model/scenario.ts';
-import { clusterName, instanceId, physicalNamespace } from './naming.ts';
+import { createHash } from 'node:crypto';
+import { clusterName, instanceId, physicalNamespace, truncate } from './naming.ts';
 import type { PlannedProbe } from './plan-probes.ts';
 import { planProbes, sourceKey } from './plan-probes.ts';
 import { plural } from '../text/plural.ts';
 import { renderPolicies } from './render-policies.ts';
-import type { KubeObject, PodToStart } from './render-workloads.ts';
+import type { KubeObject, NamespaceLabelOptions, PodToStart } from './render-workloads.ts';
 import { renderWorkloads } from './render-workloads.ts';
 
 export interface Instance {
@@ -58,6 +59,24 @@ export interface PlanOptions {
   image: string;
   /** Scenario ids to run (default: all that apply to the stack). */
   scenarios?: readonly string[];
+  /** Namespace names and labels for a cluster gauntlet did not make (default: the kind run's). */
+  namespaces?: NamespacePlanOptions;
+}
+
+/**
+ * On a cluster the user named, every namespace starts `gauntlet-<run id>-` so that a person
+ * listing namespaces sees at once whose they are, and its labels follow `labels`.
+ */
+export interface NamespacePlanOptions {
+  /** `gauntlet`: `gauntlet-<run id>-<scenario>-<variant>-<logical>-<hash>` instead of `<scenario>-...-<run id><hash>`. */
+  prefix?: 'gauntlet';
+  labels?: NamespaceLabelOptions;
+}
+
+/** `gauntlet-<run id>-<scenario>-<variant>-<logical>-<hash>`, at most 63 characters (an RFC 1123 label). */
+export function prefixedNamespace(runId: string, scenario: string, variant: string, logical: string): string {
+  const hash = createHash('sha256').update(`${scenario}/${variant}/${logical}`).digest('hex').slice(0, 4);
+  return `gauntlet-${runId}-${truncate(scenario, 18)}-${truncate(variant, 10)}-${truncate(logical, 10)}-${hash}`;
 }
 
 function instanceFor(
@@ -78,7 +97,9 @@ function instanceFor(
   const namespaces = new Map(
     logicalNamespaces.map((logical) => [
       logical,
-      physicalNamespace(options.runId, scenario.id, variant.name, logical),
+      options.namespaces?.prefix === 'gauntlet'
+        ? prefixedNamespace(options.runId, scenario.id, variant.name, logical)
+        : physicalNamespace(options.runId, scenario.id, variant.name, logical),
     ]),
   );
   const traits = stackTraits(stack, variant.admission);
@@ -91,6 +112,7 @@ function instanceFor(
     admission: traits.admission,
     namespaces,
     image: options.image,
+    ...(options.namespaces?.labels ? { namespaceLabels: options.namespaces.labels } : {}),
   });
   return {
     name: `${scenario.id}/${variant.name}`,

@@ -21,6 +21,19 @@ export type KubeObject = Record<string, unknown> & {
 /** Where the agent lives in the probe image (images/probe/Dockerfile). */
 export const agentPath = '/opt/gauntlet/agent.mjs';
 
+/**
+ * How namespaces are labelled beyond gauntlet's own labels. A kind run enforces the instance's Pod
+ * Security level and enrols with `istio-injection`; a run on a cluster the user named tests that
+ * cluster's own admission posture (no Pod Security label unless asked) and enrols by the Istio
+ * revision discovery found.
+ */
+export interface NamespaceLabelOptions {
+  /** `enforce` (default): `pod-security.kubernetes.io/enforce` at the instance's level. `none`: no Pod Security label. */
+  podSecurity?: 'enforce' | 'none';
+  /** Enrol meshed namespaces with `istio.io/rev=<revision>` (sidecar modes). */
+  istioRevision?: string;
+}
+
 export interface WorkloadRenderContext {
   runId: string;
   instance: string;
@@ -30,6 +43,7 @@ export interface WorkloadRenderContext {
   admission: AdmissionLevel;
   namespaces: ReadonlyMap<string, string>; // logical -> physical
   image: string;
+  namespaceLabels?: NamespaceLabelOptions;
 }
 
 /** A pod to start: a scenario workload, or the opted-out twin of one. */
@@ -88,6 +102,8 @@ export function renderNamespaces(context: WorkloadRenderContext): KubeObject[] {
       .filter((workload) => workload.mesh !== 'outside')
       .map((workload) => workload.namespace),
   );
+  const options = context.namespaceLabels ?? {};
+  const enforce = (options.podSecurity ?? 'enforce') === 'enforce';
   return [...context.namespaces].map(([logical, physical]) => ({
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -98,9 +114,18 @@ export function renderNamespaces(context: WorkloadRenderContext): KubeObject[] {
         [labels.logicalNamespace]: logical,
         // Pod Security Admission: enforce the level, against the latest policy version
         // (kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces).
-        'pod-security.kubernetes.io/enforce': context.admission,
-        'pod-security.kubernetes.io/enforce-version': 'latest',
-        ...(meshed.has(logical) ? namespaceMeshLabels(context.mesh) : {}),
+        ...(enforce
+          ? {
+              'pod-security.kubernetes.io/enforce': context.admission,
+              'pod-security.kubernetes.io/enforce-version': 'latest',
+            }
+          : {}),
+        ...(meshed.has(logical)
+          ? namespaceMeshLabels(
+              context.mesh,
+              options.istioRevision ? { revision: options.istioRevision } : {},
+            )
+          : {}),
       },
     },
   }));

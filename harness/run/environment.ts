@@ -1,7 +1,10 @@
 // Everything a run does to the world outside the API server, behind one interface: create or reuse
 // the kind cluster, install Calico and Istio, load the probe image, start the targets outside the
 // cluster, collect node diagnostics. The CLI composes the real one (harness/run/real-environment.ts)
-// from the provisioning adapters; unit tests use a fake that records what was asked of it.
+// from the provisioning adapters; unit tests use a fake that records what was asked of it. A run on
+// a cluster the user named (`gauntlet run --context`) has its own (userClusterEnvironment beside the
+// kind one): it attaches, installs nothing, checks the probe image is pullable instead of loading it,
+// uses the targets `gauntlet outside start` runs, and reads nodes through pods only when asked.
 import type { Cluster } from '../cluster/cluster.ts';
 import type { ExternalName } from '../model/builtin.ts';
 import type { Plan } from '../plan/plan.ts';

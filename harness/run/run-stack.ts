@@ -23,6 +23,11 @@ export interface RunOptions extends InstanceOptions {
   keepCluster: boolean;
   reuseCluster?: string;
   resultsDir: string;
+  /**
+   * A cluster the user named (`gauntlet run --context`): attach to it, install nothing, and at the
+   * end remove everything labelled with the run's id. The environment is the user-cluster one.
+   */
+  userCluster?: { context: string };
 }
 
 export interface RunDependencies {
@@ -78,53 +83,86 @@ export async function runStack(
     return state.handle;
   };
 
-  const tasks: Task<RunState>[] = [
-    {
-      title: options.reuseCluster
-        ? `attach to kind cluster ${options.reuseCluster}`
-        : `create kind cluster ${plan.clusterName}`,
-      async setup(context, signal) {
-        if (!options.reuseCluster)
-          dependencies.leftBehind?.add('cluster', {
-            what: `kind cluster ${plan.clusterName}`,
-            remove: `kind delete cluster --name ${plan.clusterName}`,
-          });
-        context.handle = await environment.createCluster(
-          plan,
-          options.reuseCluster ? { reuse: options.reuseCluster } : {},
-          signal,
-        );
-        const { cluster, name } = context.handle;
-        if (options.reuseCluster) {
-          const recorded = await cluster.readConfigMap(stackRecordRef.namespace, stackRecordRef.name, signal);
-          const mismatch = stackMismatch(name, recorded, plan.stack);
-          if (mismatch) throw new GauntletError('GAUNTLET_USAGE', mismatch);
-        } else {
-          const outcomes = await cluster.apply(
-            [stackRecordObject(plan.stack, { [labels.run]: plan.runId })],
-            signal,
-          );
-          const refused = outcomes.find((outcome) => outcome.rejected);
-          if (refused)
-            throw new GauntletError(
-              'GAUNTLET_CLUSTER_API',
-              `could not record the stack in kind cluster ${name}: ${refused.rejected?.message ?? ''}`,
+  const runSelector = `${labels.run}=${plan.runId}`;
+  const userCluster = options.userCluster;
+  const tasks: Task<RunState>[] = userCluster
+    ? [
+        {
+          title: `connect to context ${userCluster.context}`,
+          async setup(context, signal) {
+            dependencies.leftBehind?.add('run', {
+              what: `everything labelled ${runSelector} on context ${userCluster.context}`,
+              remove: `gauntlet cleanup --context ${userCluster.context} --run ${plan.runId}`,
+            });
+            context.handle = await environment.createCluster(plan, { reuse: userCluster.context }, signal);
+          },
+          // Whatever the instances did not remove (the image check, node diagnostics, an instance
+          // whose cleanup failed) goes here, by the run's label; the cluster itself is the user's.
+          teardown: async (context: RunState, cleanupSignal: AbortSignal) => {
+            if (options.keepNamespaces) {
+              progress.emit({
+                kind: 'warning',
+                message: `kept the run's namespaces on context ${userCluster.context}: remove them with \`gauntlet cleanup --context ${userCluster.context} --run ${plan.runId}\``,
+              });
+              return;
+            }
+            await context.handle?.cluster.deleteByLabel(runSelector, cleanupSignal);
+            dependencies.leftBehind?.done('run');
+          },
+        },
+      ]
+    : [
+        {
+          title: options.reuseCluster
+            ? `attach to kind cluster ${options.reuseCluster}`
+            : `create kind cluster ${plan.clusterName}`,
+          async setup(context, signal) {
+            if (!options.reuseCluster)
+              dependencies.leftBehind?.add('cluster', {
+                what: `kind cluster ${plan.clusterName}`,
+                remove: `kind delete cluster --name ${plan.clusterName}`,
+              });
+            context.handle = await environment.createCluster(
+              plan,
+              options.reuseCluster ? { reuse: options.reuseCluster } : {},
+              signal,
             );
-        }
-      },
-      // A reused cluster is never deleted; a new one is, even when its creation was interrupted.
-      ...(options.reuseCluster
-        ? {}
-        : {
-            teardown: async (_context: RunState, cleanupSignal: AbortSignal) => {
-              await environment.deleteCluster(plan.clusterName, cleanupSignal);
-              dependencies.leftBehind?.done('cluster');
-            },
-          }),
-    },
-  ];
-  // A reused cluster keeps what it has: Calico, Istio and the image were installed by the run that made it.
-  if (!options.reuseCluster) {
+            const { cluster, name } = context.handle;
+            if (options.reuseCluster) {
+              const recorded = await cluster.readConfigMap(
+                stackRecordRef.namespace,
+                stackRecordRef.name,
+                signal,
+              );
+              const mismatch = stackMismatch(name, recorded, plan.stack);
+              if (mismatch) throw new GauntletError('GAUNTLET_USAGE', mismatch);
+            } else {
+              const outcomes = await cluster.apply(
+                [stackRecordObject(plan.stack, { [labels.run]: plan.runId })],
+                signal,
+              );
+              const refused = outcomes.find((outcome) => outcome.rejected);
+              if (refused)
+                throw new GauntletError(
+                  'GAUNTLET_CLUSTER_API',
+                  `could not record the stack in kind cluster ${name}: ${refused.rejected?.message ?? ''}`,
+                );
+            }
+          },
+          // A reused cluster is never deleted; a new one is, even when its creation was interrupted.
+          ...(options.reuseCluster
+            ? {}
+            : {
+                teardown: async (_context: RunState, cleanupSignal: AbortSignal) => {
+                  await environment.deleteCluster(plan.clusterName, cleanupSignal);
+                  dependencies.leftBehind?.done('cluster');
+                },
+              }),
+        },
+      ];
+  // A reused cluster keeps what it has: Calico, Istio and the image were installed by the run that
+  // made it. A user's cluster has its own: gauntlet installs nothing there.
+  if (!options.reuseCluster && !userCluster) {
     tasks.push({
       title: `install Calico ${plan.stack.cni.version} (${plan.stack.cni.dataplane})`,
       setup: (_, signal) => environment.installCalico(handleOf(), plan, signal),
@@ -136,18 +174,24 @@ export async function runStack(
       });
   }
   tasks.push({
-    title: `load the probe image ${plan.image}`,
+    title: userCluster
+      ? `check that the cluster can pull the probe image ${plan.image}`
+      : `load the probe image ${plan.image}`,
     setup: (_, signal) => environment.loadProbeImage(handleOf(), plan, signal),
   });
   if (plan.needs.externals.length > 0)
     tasks.push({
-      title: `start ${plan.needs.externals.join(' and ')} outside the cluster`,
+      title: userCluster
+        ? `use ${plan.needs.externals.join(' and ')} outside the cluster`
+        : `start ${plan.needs.externals.join(' and ')} outside the cluster`,
       async setup(context, signal) {
         const cluster = handleOf().name;
-        dependencies.leftBehind?.add('externals', {
-          what: `containers outside the cluster (${plan.needs.externals.join(', ')})`,
-          remove: `docker rm -f $(docker ps -aq --filter label=gauntlet.run=${cluster})`,
-        });
+        // On a user's cluster the targets outside are the user's (`gauntlet outside start`): kept.
+        if (!userCluster)
+          dependencies.leftBehind?.add('externals', {
+            what: `containers outside the cluster (${plan.needs.externals.join(', ')})`,
+            remove: `docker rm -f $(docker ps -aq --filter label=gauntlet.run=${cluster})`,
+          });
         context.externals = await environment.startExternals(handleOf(), plan.needs.externals, signal);
       },
       teardown: async (context, cleanupSignal) => {
@@ -187,7 +231,7 @@ export async function runStack(
               options,
               sleep: dependencies.sleep,
               now: dependencies.now,
-              clusterDeletedOnAbort: !options.reuseCluster && !options.keepCluster,
+              clusterDeletedOnAbort: !options.reuseCluster && !options.keepCluster && !userCluster,
               ...(dependencies.leftBehind ? { leftBehind: dependencies.leftBehind } : {}),
             },
             signal,

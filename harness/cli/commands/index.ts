@@ -26,8 +26,29 @@ export const commands: CommandEntry[] = [
   },
   {
     name: 'run',
-    summary: 'run the scenarios on a real kind cluster and judge every flow (the main job)',
+    summary: 'run the scenarios on a real kind cluster (or one you name with --context) and judge every flow',
     load: async () => (await import('./run.ts')).runCommand,
+  },
+  {
+    name: 'discover',
+    summary: 'print what a cluster you run offers as a stack: versions, Calico, Istio modes, admission',
+    load: async () => (await import('./discover.ts')).discoverCommand,
+  },
+  {
+    name: 'cleanup',
+    summary: 'delete what gauntlet runs left on a cluster (objects labelled gauntlet.dev/run only)',
+    load: async () => (await import('./cleanup.ts')).cleanupCommand,
+  },
+  {
+    name: 'rbac',
+    summary: 'print the ClusterRole granting exactly what gauntlet needs on a cluster you name',
+    load: async () => (await import('./rbac.ts')).rbacCommand,
+  },
+  {
+    name: 'outside',
+    summary:
+      'start or stop the targets outside the cluster (relay, PostgreSQL) for runs on a cluster you name',
+    load: async () => (await import('./outside.ts')).outsideCommand,
   },
   {
     name: 'doctor',
