@@ -32,6 +32,7 @@ const expectedScenarios = [
   'sender-side-enforcement',
   'capture-exclusions',
   'sidecar-status-ports',
+  'istiod-target',
 ];
 
 // With the lab's case ids, as the CLI loads it: every `confidence: lab` names a real case.
