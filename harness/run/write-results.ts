@@ -1,6 +1,7 @@
 // Turns a run's outcome into results.json (the schema of harness/model/results.ts), writes it
 // beside the diagnostics, and decides the exit code. A broken or interrupted run never counts as
 // green, whatever its flows said (../shared/DESIGN.md "Lessons").
+import type { Provenance } from '../model/provenance.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckInput, Missing, Results, RunStatus } from '../model/results.ts';
@@ -136,7 +137,14 @@ export function writeRunResults(
   plan: Plan,
   outcome: RunOutcome,
   dir: string,
-  options: { env: NodeJS.ProcessEnv; unverifiedDownloads?: readonly string[] },
+  options: {
+    env: NodeJS.ProcessEnv;
+    unverifiedDownloads?: readonly string[];
+    /** Where the evidence came from, when not a kind cluster gauntlet created (a cluster the user named). */
+    provenance?: Provenance;
+    /** The cluster has no Calico (a user's cluster): the environment then names none. */
+    noCalico?: boolean;
+  },
 ): { file: string; counts: Counts; results: Results } {
   const { stack } = plan;
   const missing: Missing[] = [];
@@ -175,7 +183,14 @@ export function writeRunResults(
           ? { kubernetes: outcome.versions.kubernetes }
           : { kubernetes: stack.kubernetes }),
         ...(outcome.versions.kind ? { kind: outcome.versions.kind } : {}),
-        calico: { version: outcome.versions.calico ?? stack.cni.version, dataplane: stack.cni.dataplane },
+        ...(options.noCalico
+          ? {}
+          : {
+              calico: {
+                version: outcome.versions.calico ?? stack.cni.version,
+                dataplane: stack.cni.dataplane,
+              },
+            }),
         ...(stack.mesh.istio ? { istio: { version: outcome.versions.istio ?? stack.mesh.istio } } : {}),
         mesh: stack.mesh.mode,
         admission: stack.admission,
@@ -183,7 +198,7 @@ export function writeRunResults(
         ...(ciUrl(options.env) ? { ciUrl: ciUrl(options.env) } : {}),
       },
       unverifiedDownloads: [...(options.unverifiedDownloads ?? [])],
-      provenance: {
+      provenance: options.provenance ?? {
         kind: 'kind-cluster',
         stack: stack.id,
         cluster: plan.clusterName,

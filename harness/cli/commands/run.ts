@@ -30,7 +30,6 @@ import type { UserStack } from '../../cluster/user-stack.ts';
 import { userStackFor } from '../../cluster/user-stack.ts';
 import { Identifier } from '../../model/ids.ts';
 import type { Provenance } from '../../model/provenance.ts';
-import { serializeResults } from '../../model/results.ts';
 import { admissionLevels, meshModes } from '../../model/traits.ts';
 import { dockerCli } from '../../provision/docker.ts';
 import { processShell } from '../../shell.ts';
@@ -523,21 +522,13 @@ async function runPrepared(
     },
     { signal: io.signal, cleanupSignal: cleanup.signal },
   );
-  const written = writeRunResults(plan, outcome, resultsDir, { env: io.env });
-  // write-results records a kind cluster's provenance; this run's is the user's cluster, and its
-  // environment says no Calico when there is none.
-  const results = {
-    ...written.results,
-    runs: written.results.runs.map((run) => {
-      const { calico: _calico, ...environment } = run.environment;
-      return {
-        ...run,
-        environment: user.calico ? run.environment : environment,
-        provenance: userClusterProvenance(discovery, user),
-      };
-    }),
-  };
-  writeFileSync(written.file, serializeResults(results));
+  // This run's evidence is the user's cluster, and its environment names no Calico when there is none.
+  const written = writeRunResults(plan, outcome, resultsDir, {
+    env: io.env,
+    provenance: userClusterProvenance(discovery, user),
+    noCalico: !user.calico,
+  });
+  const { results } = written;
   try {
     const { files } = renderReports(results, loadControls(), { now: new Date(), gauntletVersion });
     writeReports(resultsDir, files);
