@@ -2,10 +2,16 @@
 // the scenario does not expect to reach are security regressions; newly blocked flows it does not
 // expect to be blocked are availability regressions; a change that brings a flow back to its
 // expectation is a fix. Also: a changed deciding layer, flows that became (or stopped being)
-// inconclusive, probes that appeared or vanished, and how many stayed the same. Pure.
+// inconclusive, probes that appeared or vanished, and how many stayed the same. Each side's runs say
+// where their evidence came from; two sides of different kinds are a clash (reports/diff-provenance.ts)
+// that `gauntlet diff` refuses unless told to compare across it, and the diff then says so. Pure.
 import type { Check, Results } from '../harness/model/results.ts';
 import type { Layer, Verdict } from '../harness/model/verdict.ts';
 import { plural } from '../harness/text/plural.ts';
+import type { ProvenanceClash } from './diff-provenance.ts';
+import { clashSides, provenanceClash } from './diff-provenance.ts';
+import type { ProvenanceSummary } from './provenance-summary.ts';
+import { checkProvenance, summarizeProvenance } from './provenance-summary.ts';
 import { answerText } from './summary-model.ts';
 
 export interface FlowState {
@@ -29,6 +35,8 @@ export interface DiffEntry {
 export interface RunsDiff {
   base: { runs: string[]; environments: string[] };
   new: { runs: string[]; environments: string[] };
+  /** The two sides' evidence differs in kind: they are not the same cells (see diff-provenance.ts). */
+  provenanceClash?: ProvenanceClash;
   securityRegressions: DiffEntry[];
   availabilityRegressions: DiffEntry[];
   fixed: DiffEntry[];
@@ -65,7 +73,7 @@ function entry(testId: string, base: Check | undefined, next: Check | undefined)
   };
 }
 
-function environmentLine(results: Results): string[] {
+function environmentLine(results: Results, evidence: ProvenanceSummary): string[] {
   return results.runs.map((run) => {
     const env = run.environment;
     const parts = [
@@ -79,16 +87,20 @@ function environmentLine(results: Results): string[] {
           : '',
       env.kubernetes ? `Kubernetes ${env.kubernetes}` : '',
     ].filter(Boolean);
-    return `${env.stack}: ${parts.join(', ') || 'versions not recorded'}`;
+    const source = evidence.byRun.get(run.id);
+    return `${env.stack}: ${parts.join(', ') || 'versions not recorded'}${source ? ` [${source.badge}]` : ''}`;
   });
 }
 
 export function diffResults(base: Results, next: Results): RunsDiff {
   const before = new Map(base.checks.map((check) => [check.testId, check]));
   const after = new Map(next.checks.map((check) => [check.testId, check]));
+  const baseEvidence = summarizeProvenance(base);
+  const newEvidence = summarizeProvenance(next);
+  let matchedClash: ProvenanceClash | undefined;
   const diff: RunsDiff = {
-    base: { runs: base.runs.map((run) => run.id), environments: environmentLine(base) },
-    new: { runs: next.runs.map((run) => run.id), environments: environmentLine(next) },
+    base: { runs: base.runs.map((run) => run.id), environments: environmentLine(base, baseEvidence) },
+    new: { runs: next.runs.map((run) => run.id), environments: environmentLine(next, newEvidence) },
     securityRegressions: [],
     availabilityRegressions: [],
     fixed: [],
@@ -105,6 +117,11 @@ export function diffResults(base: Results, next: Results): RunsDiff {
       diff.appeared.push(entry(testId, undefined, now));
       continue;
     }
+    if (!matchedClash) {
+      const before = checkProvenance(baseEvidence, was);
+      const later = checkProvenance(newEvidence, now);
+      if (before.kind !== later.kind) matchedClash = { base: before, new: later };
+    }
     if (was.verdict === now.verdict && was.layer === now.layer) {
       diff.unchanged += 1;
       continue;
@@ -120,6 +137,8 @@ export function diffResults(base: Results, next: Results): RunsDiff {
   }
   for (const [testId, was] of before)
     if (!after.has(testId)) diff.vanished.push(entry(testId, was, undefined));
+  const clash = provenanceClash(baseEvidence, newEvidence, matchedClash);
+  if (clash) diff.provenanceClash = clash;
   for (const list of [
     diff.securityRegressions,
     diff.availabilityRegressions,
@@ -191,8 +210,17 @@ export function diffCounts(diff: RunsDiff): string {
   ].join(', ');
 }
 
+/** What a diff across provenance says first (it was asked for with --across-provenance). */
+function acrossWarning(diff: RunsDiff): string | undefined {
+  return diff.provenanceClash
+    ? `warning: compared across provenance (--across-provenance): ${clashSides(diff.provenanceClash, 'base', 'new')}; a changed flow may be the other kind of evidence, not a change`
+    : undefined;
+}
+
 export function renderDiffText(diff: RunsDiff): string {
+  const warning = acrossWarning(diff);
   const lines = [
+    ...(warning ? [warning, ''] : []),
     `base: ${diff.base.runs.join(', ')}`,
     ...diff.base.environments.map((line) => `  ${line}`),
     `new:  ${diff.new.runs.join(', ')}`,
@@ -224,9 +252,11 @@ export function renderDiffMarkdown(diff: RunsDiff): string {
       : diff.availabilityRegressions.length > 0
         ? '🟠 availability regressions'
         : '✅ no regressions';
+  const warning = acrossWarning(diff);
   const lines = [
     `# gauntlet diff: ${verdict}`,
     '',
+    ...(warning ? [`> ⚠️ ${mdCell(warning)}`, ''] : []),
     `**${diffCounts(diff)}**`,
     '',
     '| | Runs | Stacks |',

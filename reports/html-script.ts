@@ -1,15 +1,15 @@
 // The script of report.html, as text: it decodes the data block (reports/html-data.ts), filters
-// flows by outcome, control, stack, scenario and text, pages through them, opens a flow's evidence,
-// and draws the defence-in-depth matrix of a scenario. No network, no libraries.
-import { flowWidth, rowWidth } from './html-data.ts';
+// flows by outcome, control, stack, scenario, provenance and text, pages through them, opens a flow's
+// evidence, and draws the defence-in-depth matrix of a scenario. No network, no libraries.
+import { flowWidth, rowWidth, sourceWidth } from './html-data.ts';
 
 export const htmlScript = String.raw`
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('gauntlet-data').textContent);
-  var S = D.strings, FW = ${flowWidth}, RW = ${rowWidth}, PAGE = 200;
+  var S = D.strings, FW = ${flowWidth}, RW = ${rowWidth}, SW = ${sourceWidth}, PAGE = 200;
   var rowCount = D.rows.length / RW;
-  var state = { outcomes: {}, control: '', stack: '', scenario: '', text: '', shown: PAGE };
+  var state = { outcomes: {}, control: '', stack: '', scenario: '', provenance: '', text: '', shown: PAGE };
   D.outcomes.forEach(function (o) { state.outcomes[o] = true; });
   var labels = { 'pass': 'pass', 'fail-security': 'security regression', 'fail-availability': 'availability regression',
     'inconclusive': 'inconclusive', 'observed': 'observed', 'waived': 'waived' };
@@ -17,13 +17,18 @@ export const htmlScript = String.raw`
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
   function row(i, k) { return D.rows[i * RW + k]; }
   function flow(f, k) { return D.flows[f * FW + k]; }
-  function testId(i) { var f = row(i, 0); return S[D.stacks[row(i, 1)]] + '/' + S[flow(f, 0)] + '/' + S[flow(f, 1)] + '/' + S[flow(f, 2)]; }
+  function source(i, k) { return D.sources[row(i, 1) * SW + k]; }
+  function stackOf(i) { return S[D.stacks[source(i, 0)]]; }
+  function kindOf(i) { return D.kinds[source(i, 1)]; }
+  function provenanceBadge(i) { return el('span', 'prov p-' + kindOf(i), D.badges[source(i, 1)]); }
+  function testId(i) { var f = row(i, 0); return stackOf(i) + '/' + S[flow(f, 0)] + '/' + S[flow(f, 1)] + '/' + S[flow(f, 2)]; }
   function verdictOf(i) { var v = row(i, 3); return { verdict: D.verdicts[v >> 3], layer: (v & 7) ? D.layers[(v & 7) - 1] : '' }; }
 
   function matches(i) {
     if (!state.outcomes[D.outcomes[row(i, 2)]]) return false;
     var f = row(i, 0);
-    if (state.stack && S[D.stacks[row(i, 1)]] !== state.stack) return false;
+    if (state.stack && stackOf(i) !== state.stack) return false;
+    if (state.provenance && kindOf(i) !== state.provenance) return false;
     if (state.scenario && S[flow(f, 0)] !== state.scenario) return false;
     if (state.control && (' ' + S[flow(f, 6)] + ' ').indexOf(' ' + state.control + ' ') < 0) return false;
     if (state.text && testId(i).indexOf(state.text) < 0 && S[row(i, 9)].indexOf(state.text) < 0) return false;
@@ -31,11 +36,12 @@ export const htmlScript = String.raw`
   }
 
   function detailRow(i) {
-    var tr = el('tr', 'detail'); var td = el('td'); td.colSpan = 7;
+    var tr = el('tr', 'detail'); var td = el('td'); td.colSpan = 8;
     var f = row(i, 0), v = verdictOf(i), exp = S[row(i, 4)].split('\u0001');
     var dl = el('dl');
     function item(k, val) { if (!val) return; dl.appendChild(el('dt', '', k)); dl.appendChild(el('dd', '', val)); }
     item('Test id', testId(i));
+    item('Evidence from', D.badges[source(i, 1)] + ': ' + S[source(i, 2)]);
     item('Technique', S[flow(f, 3)]);
     item('Source', S[flow(f, 4)]);
     item('Destination', S[flow(f, 5)]);
@@ -75,7 +81,8 @@ export const htmlScript = String.raw`
       var f = row(i, 0), o = D.outcomes[row(i, 2)], v = verdictOf(i), exp = S[row(i, 4)].split('\u0001')[0];
       var tr = el('tr', 'flow o-' + o); tr.dataset.row = String(i); tr.dataset.outcome = o; tr.tabIndex = 0;
       var badge = el('td'); badge.appendChild(el('span', 'badge o-' + o, labels[o])); tr.appendChild(badge);
-      tr.appendChild(el('td', 'mono', S[D.stacks[row(i, 1)]]));
+      tr.appendChild(el('td', 'mono', stackOf(i)));
+      var from = el('td'); from.appendChild(provenanceBadge(i)); tr.appendChild(from);
       tr.appendChild(el('td', 'mono', S[flow(f, 0)] + ' / ' + S[flow(f, 1)]));
       tr.appendChild(el('td', '', S[flow(f, 2)] + ': ' + S[flow(f, 4)] + ' \u2192 ' + S[flow(f, 5)]));
       tr.appendChild(el('td', '', exp || '\u2014'));
@@ -101,7 +108,7 @@ export const htmlScript = String.raw`
     document.querySelectorAll('.chip input').forEach(function (box) { box.checked = true; state.outcomes[box.value] = true; });
     state.shown = PAGE; render();
   });
-  [['#control-filter', 'control'], ['#stack-filter', 'stack'], ['#scenario-filter', 'scenario']].forEach(function (p) {
+  [['#control-filter', 'control'], ['#stack-filter', 'stack'], ['#scenario-filter', 'scenario'], ['#provenance-filter', 'provenance']].forEach(function (p) {
     $(p[0]).addEventListener('change', function (e) { state[p[1]] = e.target.value; state.shown = PAGE; render(); });
   });
   $('#text-filter').addEventListener('input', function (e) { state.text = e.target.value.trim(); state.shown = PAGE; render(); });
@@ -125,6 +132,11 @@ export const htmlScript = String.raw`
     });
   });
 
+  // The provenance kinds of each stack's flows, for the matrix's column heads.
+  var stackKinds = D.stacks.map(function () { return []; });
+  for (var k = 0; k < D.sources.length; k += SW)
+    if (stackKinds[D.sources[k]].indexOf(D.sources[k + 1]) < 0) stackKinds[D.sources[k]].push(D.sources[k + 1]);
+
   // Defence in depth: for one scenario, which layer stopped each flow on each stack.
   function drawDepth(scenario) {
     var box = $('#depth-matrix'); box.textContent = '';
@@ -134,10 +146,14 @@ export const htmlScript = String.raw`
       var f = row(i, 0); if (S[flow(f, 0)] !== scenario) continue;
       var key = S[flow(f, 1)] + ' / ' + S[flow(f, 2)];
       if (!byFlow[key]) { byFlow[key] = {}; order.push(key); }
-      byFlow[key][S[D.stacks[row(i, 1)]]] = i;
+      byFlow[key][stackOf(i)] = i;
     }
     var table = el('table', 'depth'); var head = el('tr'); head.appendChild(el('th', '', 'variant / probe'));
-    stacks.forEach(function (s) { head.appendChild(el('th', 'mono', s)); });
+    stacks.forEach(function (s, index) {
+      var th = el('th', 'mono', s);
+      stackKinds[index].forEach(function (k) { th.appendChild(el('br')); th.appendChild(el('span', 'prov p-' + D.kinds[k], D.badges[k])); });
+      head.appendChild(th);
+    });
     var thead = el('thead'); thead.appendChild(head); table.appendChild(thead);
     var tbody = el('tbody');
     order.slice(0, 300).forEach(function (key) {

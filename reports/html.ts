@@ -2,9 +2,12 @@
 // The scenario x stack grid with a legend, defence in depth per scenario (which layer stopped which
 // flow), controls with the flows that evidence them, and every flow with filters and a drill-down.
 // The flows travel as a compact data block (reports/html-data.ts) rendered by an inline script.
-import type { Check } from '../harness/model/results.ts';
+import type { ProvenanceKind } from '../harness/model/provenance.ts';
+import { provenanceWords } from '../harness/model/provenance.ts';
+import type { Check, Run } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
 import { checkOutcomes, layers } from '../harness/model/verdict.ts';
+import { controlsNote, provenanceKinds, unverifiedWarning } from './provenance-summary.ts';
 import { buildHtmlData, scriptJson } from './html-data.ts';
 import { htmlScript } from './html-script.ts';
 import type { ReportModel } from './summary-model.ts';
@@ -19,6 +22,13 @@ export function escapeHtml(text: string): string {
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 }
+
+/** Each provenance kind's colour: an outlined badge, never mistaken for an outcome's filled one. */
+const provenanceColours: Record<ProvenanceKind, string> = {
+  'kernel-lab': '#00796b',
+  'kind-cluster': '#3949ab',
+  'user-cluster': '#37474f',
+};
 
 const css = `
 :root { --pass:#2e7d32; --sec:#c62828; --avail:#e65100; --inc:#616161; --obs:#1565c0; --waived:#b28704;
@@ -62,6 +72,10 @@ td.controls { font-family: ui-monospace, monospace; font-size: 11.5px; color: va
 dl { display: grid; grid-template-columns: 140px 1fr; gap: 2px 12px; margin: 6px 0; } dt { color: var(--muted); } dd { margin: 0; }
 pre.evidence { background: #f6f8fa; border: 1px solid var(--line); padding: 8px; white-space: pre-wrap; font-size: 12px; max-height: 360px; overflow: auto; }
 .warn { border-left: 5px solid var(--sec); background: #fff5f5; padding: 8px 14px; margin: 10px 0; }
+.warn-line { color: var(--sec); font-weight: 600; margin-top: 3px; }
+.prov { display: inline-block; border: 1.5px solid var(--pc); color: var(--pc); border-radius: 3px; padding: 0 6px; font-size: 12px; font-weight: 600; white-space: nowrap; background: #fff; }
+${provenanceKinds.map((kind) => `.p-${kind} { --pc: ${provenanceColours[kind]}; }`).join(' ')}
+.evidence-kinds { margin-top: 6px; }
 @media print { header, section { border: 0; } .filters, #more { display: none; } }
 `;
 
@@ -84,15 +98,32 @@ const layerVars: Record<string, string> = {
   undecided: '--inc',
 };
 
+function provenanceBadge(kind: ProvenanceKind): string {
+  return `<span class="prov p-${kind}">${escapeHtml(provenanceWords[kind].badge)}</span>`;
+}
+
+/** The badges of the kinds a stack's runs and flows came from. */
+function stackBadges(model: ReportModel, stack: string): string {
+  return (model.provenance.stackKinds.get(stack) ?? [])
+    .map((kind) => `<br>${provenanceBadge(kind)}`)
+    .join('');
+}
+
+function runStatus(run: Run): string {
+  const warning = unverifiedWarning(run);
+  return `${escapeHtml(run.status)}${run.error ? `: ${escapeHtml(run.error)}` : ''}${warning ? `<div class="warn-line">⚠ ${escapeHtml(warning)}</div>` : ''}`;
+}
+
 function runsTable(model: ReportModel): string {
   const rows = model.runs.map((run) => {
     const env = run.environment;
+    const evidence = model.provenance.byRun.get(run.id);
     const link = env.ciUrl
       ? `<a href="${escapeHtml(env.ciUrl)}">${escapeHtml(run.id)}</a>`
       : escapeHtml(run.id);
-    return `<tr><td class="mono">${escapeHtml(env.stack)}</td><td>${escapeHtml(env.kubernetes ?? '')}</td><td>${escapeHtml(env.kind ?? '')}</td><td>${escapeHtml(env.calico ? `${env.calico.version}${env.calico.dataplane ? ` (${env.calico.dataplane})` : ''}` : '')}</td><td>${escapeHtml(env.istio?.version ?? '')}</td><td>${escapeHtml(env.mesh ?? '')}</td><td>${escapeHtml(env.admission ?? '')}</td><td class="mono">${link}</td><td>${escapeHtml(run.startedAt)} → ${escapeHtml(run.finishedAt)}</td><td class="mono">${escapeHtml(env.gitCommit?.slice(0, 12) ?? '')}</td><td>${escapeHtml(run.status)}${run.error ? `: ${escapeHtml(run.error)}` : ''}</td></tr>`;
+    return `<tr><td class="mono">${escapeHtml(env.stack)}</td><td>${evidence ? `${provenanceBadge(evidence.kind)} ${escapeHtml(evidence.description)}` : ''}</td><td>${escapeHtml(env.kubernetes ?? '')}</td><td>${escapeHtml(env.kind ?? '')}</td><td>${escapeHtml(env.calico ? `${env.calico.version}${env.calico.dataplane ? ` (${env.calico.dataplane})` : ''}` : '')}</td><td>${escapeHtml(env.istio?.version ?? '')}</td><td>${escapeHtml(env.mesh ?? '')}</td><td>${escapeHtml(env.admission ?? '')}</td><td class="mono">${link}</td><td>${escapeHtml(run.startedAt)} → ${escapeHtml(run.finishedAt)}</td><td class="mono">${escapeHtml(env.gitCommit?.slice(0, 12) ?? '')}</td><td>${runStatus(run)}</td></tr>`;
   });
-  return `<table><thead><tr><th>Stack</th><th>Kubernetes</th><th>kind</th><th>Calico</th><th>Istio</th><th>Mesh</th><th>Pod Security</th><th>Run</th><th>Time (UTC)</th><th>Commit</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>Stack</th><th>Evidence from</th><th>Kubernetes</th><th>kind</th><th>Calico</th><th>Istio</th><th>Mesh</th><th>Pod Security</th><th>Run</th><th>Time (UTC)</th><th>Commit</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function legend(): string {
@@ -100,7 +131,7 @@ function legend(): string {
 }
 
 function grid(model: ReportModel): string {
-  const head = `<tr><th>Scenario</th>${model.stacks.map((stack) => `<th class="mono">${escapeHtml(stack)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>Scenario</th>${model.stacks.map((stack) => `<th class="mono">${escapeHtml(stack)}${stackBadges(model, stack)}</th>`).join('')}</tr>`;
   const rows = model.scenarios.map((scenario) => {
     const cells = model.stacks.map((stack) => {
       const cell = model.grid.get(gridKey(scenario.id, stack));
@@ -199,6 +230,7 @@ function problems(model: ReportModel): string {
       .map(
         (run) => `run ${run.id} on ${run.environment.stack} is partial (what is missing was not recorded)`,
       ),
+    ...model.runs.flatMap((run) => unverifiedWarning(run) ?? []),
   ];
   if (items.length === 0) return '';
   return `<div class="warn"><b>Not a complete picture.</b><ul>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul></div>`;
@@ -237,6 +269,13 @@ export function renderHtml(model: ReportModel): string {
   const scenarioOptions = model.scenarios
     .map((scenario) => `<option value="${escapeHtml(scenario.id)}">${escapeHtml(scenario.id)}</option>`)
     .join('');
+  const leftOut = controlsNote(model.provenance);
+  const provenanceOptions = model.provenance.kinds
+    .map(
+      (count) =>
+        `<option value="${count.kind}">${escapeHtml(`${provenanceWords[count.kind].badge} (${count.flows})`)}</option>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -244,23 +283,24 @@ export function renderHtml(model: ReportModel): string {
 <style>${css}</style></head>
 <body>
 <header><h1><span class="verdict v-${model.verdict}">${escapeHtml(model.verdict)}</span>gauntlet network defence report</h1>
-<div>${escapeHtml(model.headline)}</div><div class="muted">Generated ${escapeHtml(model.generatedAt)} from ${plural(model.runs.length, 'run')}. Evidence is traffic: every flow below was attempted on a real cluster and judged against the scenario's expectation.</div></header>
+<div>${escapeHtml(model.headline)}</div><div class="evidence-kinds">${model.provenance.kinds.map((count) => provenanceBadge(count.kind)).join(' ')} <span id="evidence-sentence">${escapeHtml(model.provenance.sentence)}</span></div><div class="muted">Generated ${escapeHtml(model.generatedAt)} from ${plural(model.runs.length, 'run')}.</div></header>
 <main>
 ${problems(model)}
 <section><h2>Summary</h2><div class="cards">${cards}</div>${topFailures(model)}<h4>Runs</h4>${runsTable(model)}</section>
 <section><h2>Scenario × stack</h2>${legend()}${grid(model)}<p class="note">Each cell shows its worst outcome; click it to list its flows.</p></section>
 <section><h2>Defence in depth</h2>${depthBars(model)}</section>
-<section><h2>Controls evidenced by traffic</h2>${controlsTable(model)}</section>
+<section><h2>Controls evidenced by traffic</h2>${controlsTable(model)}${leftOut ? `<p class="note">${escapeHtml(leftOut)}</p>` : ''}</section>
 ${waivers(model)}
 <section id="flows-section"><h2>Flows</h2>
 <div class="filters">${chips}<button id="only-failures" type="button">only failures</button><button id="all-outcomes" type="button">all</button></div>
 <div class="filters"><label>Control <select id="control-filter"><option value="">any</option>${controlOptions}</select></label>
 <label>Stack <select id="stack-filter"><option value="">any</option>${stackOptions}</select></label>
 <label>Scenario <select id="scenario-filter"><option value="">any</option>${scenarioOptions}</select></label>
+<label>Evidence from <select id="provenance-filter"><option value="">any</option>${provenanceOptions}</select></label>
 <label>Test id or answer <input id="text-filter" type="search" placeholder="contains…"></label> <span id="match-count" class="muted"></span></div>
-<table id="flows"><thead><tr><th>Outcome</th><th>Stack</th><th>Scenario / variant</th><th>Flow</th><th>Expected</th><th>Got</th><th>Controls</th></tr></thead><tbody></tbody></table>
+<table id="flows"><thead><tr><th>Outcome</th><th>Stack</th><th>Evidence from</th><th>Scenario / variant</th><th>Flow</th><th>Expected</th><th>Got</th><th>Controls</th></tr></thead><tbody></tbody></table>
 <p><button id="more" type="button" hidden>show more</button></p>
-<p class="note">Click a flow for its observation, verdict, deciding layer, the destination's answer, attempts and diagnostics.</p></section>
+<p class="note">Click a flow for where its evidence came from, its observation, verdict, deciding layer, the destination's answer, attempts and diagnostics.</p></section>
 </main>
 <script type="application/json" id="gauntlet-data">${scriptJson(data)}</script>
 <script>${htmlScript}</script>

@@ -3,9 +3,17 @@
 // v1.0.6). One result per run (matrix cell); one observation per flow carrying its evidence; one
 // finding per control, targeting the control's objective, relating the observations that evidence
 // it (passing flows are grouped per scenario variant, failures stand alone); every waiver becomes a risk with status `deviation-approved` (or `open` once expired).
+// Each result says where its evidence came from (`evidenceForms`): a cluster is the component its
+// observations are about; the kernel lab is no part of any assessed system, so its observations are
+// about a back-matter resource describing it, are typed as tests of gauntlet's techniques and make no
+// finding on any control.
 // UUIDs are name-based (RFC 4122 version 5 layout) so the same results give the same document.
 import { createHash } from 'node:crypto';
+import type { ProvenanceKind } from '../harness/model/provenance.ts';
+import { provenanceWords } from '../harness/model/provenance.ts';
 import type { Check, Run } from '../harness/model/results.ts';
+import type { RunProvenance } from './provenance-summary.ts';
+import { evidencesControls, runProvenance, unverifiedWarning } from './provenance-summary.ts';
 import type { ControlSummary, ReportModel } from './summary-model.ts';
 import { emptyCounts, evidenceLines, failureLine, flowTitle, worstOutcome } from './summary-model.ts';
 import { describeControl } from '../harness/model/controls.ts';
@@ -86,7 +94,55 @@ function answeredBy(answers: Answers, check: Check): string {
   return answer === undefined ? '' : `; answered by: ${answer}`;
 }
 
-function observation(check: Check, answers: Answers, toolUuid: string, stackUuid: string): Json {
+/**
+ * How each kind of evidence is told in OSCAL 1.0.6 (reports/oscal/oscal_assessment-results_schema.json):
+ * - `subject`: an observation's `subjects[].type` (definition oscal-assessment-common:subject-reference:
+ *   component, inventory-item, location, party, user or resource). A cluster is a `component` of the
+ *   result's `local-definitions.components` (oscal-ar:result; oscal-implementation-common:system-component,
+ *   whose `type` names `software` and `system`). The kernel lab is neither a component nor an inventory
+ *   item of the assessed system: its subject is a `resource` of the document's back-matter
+ *   (oscal-metadata:back-matter `resources`) whose description says what the lab is.
+ * - `types`: an observation's `types` (oscal-assessment-common:observation: the enum
+ *   ssp-statement-issue, control-objective, mitigation, finding, historic, or any token). Cluster
+ *   flows bear on a control objective; lab flows get a token of their own, `technique-validation`.
+ * - `methods` (same definition: EXAMINE, INTERVIEW, TEST, UNKNOWN) is TEST for every kind: each flow
+ *   was exercised and compared with its expectation; the subject and types say what was tested.
+ * - `platform`: the lab is also an assessment platform (oscal-assessment-common:assessment-assets
+ *   `assessment-platforms`, "the toolset used to perform aspects of the assessment"), named beside
+ *   the tool in each observation's `origins[].actors` (oscal-assessment-common:origin-actor `type`:
+ *   tool, assessment-platform, party).
+ * - `findings`: only evidence about a system makes findings on control objectives (`evidencesControls`).
+ */
+type EvidenceForm =
+  | { subject: 'component'; componentType: 'software' | 'system'; types: string[]; platform: false }
+  | { subject: 'resource'; types: string[]; platform: true };
+
+const evidenceForms: Record<ProvenanceKind, EvidenceForm> = {
+  'kernel-lab': { subject: 'resource', types: ['technique-validation'], platform: true },
+  'kind-cluster': {
+    subject: 'component',
+    componentType: 'software',
+    types: ['control-objective'],
+    platform: false,
+  },
+  'user-cluster': {
+    subject: 'component',
+    componentType: 'system',
+    types: ['control-objective'],
+    platform: false,
+  },
+};
+
+/** What a result's observations share: their subject, how they were made, and by whom. */
+interface ObservationFrame {
+  subjects: Json[];
+  types: string[];
+  origins: Json[];
+  remarks?: string;
+  provenance: ProvenanceKind;
+}
+
+function observation(check: Check, answers: Answers, frame: ObservationFrame): Json {
   return {
     uuid: nameUuid(`observation:${check.runId}:${check.testId}`),
     title: check.testId,
@@ -97,16 +153,18 @@ function observation(check: Check, answers: Answers, toolUuid: string, stackUuid
       prop('layer', check.layer),
       prop('technique', check.technique),
       prop('flaky', check.flaky ? 'true' : undefined),
+      prop('provenance', frame.provenance),
     ]),
     methods: ['TEST'],
-    types: ['control-objective'],
-    origins: [{ actors: [{ type: 'tool', 'actor-uuid': toolUuid }] }],
-    subjects: [{ 'subject-uuid': stackUuid, type: 'component', title: check.stack }],
+    types: frame.types,
+    origins: frame.origins,
+    subjects: frame.subjects,
     'relevant-evidence': [
       { description: evidenceLines(check).join('\n') },
       ...check.diagnostics.map((file) => ({ href: file, description: `diagnostics: ${file}` })),
     ],
     collected: check.startedAt,
+    ...(frame.remarks ? { remarks: frame.remarks } : {}),
   };
 }
 
@@ -116,19 +174,22 @@ function passObservation(
   key: string,
   checks: readonly Check[],
   answers: Answers,
-  toolUuid: string,
-  stackUuid: string,
+  frame: ObservationFrame,
 ): Json {
   const first = checks[0];
   return {
     uuid: nameUuid(`observation:${run.id}:${key}:passed`),
     title: `${run.environment.stack}/${key}: ${plural(checks.length, 'flow')} as expected`,
     description: `Flows of ${key} on ${run.environment.stack} whose verdict matched the scenario's expectation.`,
-    props: props([prop('outcome', 'pass'), prop('flows', String(checks.length))]),
+    props: props([
+      prop('outcome', 'pass'),
+      prop('flows', String(checks.length)),
+      prop('provenance', frame.provenance),
+    ]),
     methods: ['TEST'],
-    types: ['control-objective'],
-    origins: [{ actors: [{ type: 'tool', 'actor-uuid': toolUuid }] }],
-    subjects: [{ 'subject-uuid': stackUuid, type: 'component', title: run.environment.stack }],
+    types: frame.types,
+    origins: frame.origins,
+    subjects: frame.subjects,
     'relevant-evidence': [
       {
         description: checks
@@ -140,6 +201,69 @@ function passObservation(
       },
     ],
     collected: first?.startedAt ?? run.startedAt,
+    ...(frame.remarks ? { remarks: frame.remarks } : {}),
+  };
+}
+
+/** A result's subject and origins for its evidence, what it defines locally, and its back-matter resource. */
+function evidenceFrame(
+  run: Run,
+  evidence: RunProvenance,
+  toolUuid: string,
+): { frame: ObservationFrame; components: Json[]; platforms: Json[]; resources: Json[] } {
+  const form = evidenceForms[evidence.kind];
+  const words = provenanceWords[evidence.kind];
+  const subjectUuid = nameUuid(`subject:${run.id}`);
+  const provenanceProps = props([prop('provenance', evidence.kind), prop('source', evidence.description)]);
+  const tool = { type: 'tool', 'actor-uuid': toolUuid };
+  if (form.subject === 'component')
+    return {
+      frame: {
+        subjects: [{ 'subject-uuid': subjectUuid, type: 'component', title: evidence.description }],
+        types: form.types,
+        origins: [{ actors: [tool] }],
+        provenance: evidence.kind,
+      },
+      components: [
+        {
+          uuid: subjectUuid,
+          type: form.componentType,
+          title: evidence.description,
+          description: `${run.environment.stackTitle ? `${run.environment.stackTitle}: ` : ''}the flows of this result were ${words.sentence}.`,
+          props: provenanceProps,
+          status: { state: 'operational' },
+        },
+      ],
+      platforms: [],
+      resources: [],
+    };
+  const platformUuid = nameUuid(`platform:${run.id}`);
+  const remarks = `Evidence about gauntlet's techniques, not about any system: these flows were ${words.sentence}. They evidence no control.`;
+  return {
+    frame: {
+      subjects: [{ 'subject-uuid': subjectUuid, type: 'resource', title: evidence.description, remarks }],
+      types: form.types,
+      origins: [{ actors: [tool, { type: 'assessment-platform', 'actor-uuid': platformUuid }] }],
+      remarks,
+      provenance: evidence.kind,
+    },
+    components: [],
+    platforms: [
+      {
+        uuid: platformUuid,
+        title: `gauntlet ${words.badge}: ${evidence.description}`,
+        props: provenanceProps,
+        'uses-components': [{ 'component-uuid': toolUuid }],
+      },
+    ],
+    resources: [
+      {
+        uuid: subjectUuid,
+        title: `gauntlet ${words.badge} (${run.environment.stack}): ${evidence.description}`,
+        description: `Not a component or inventory item of any assessed system: the test bench on which gauntlet checks its own techniques. Its flows were ${words.sentence}.`,
+        props: provenanceProps,
+      },
+    ],
   };
 }
 
@@ -162,45 +286,64 @@ function risk(check: Check): Json | undefined {
   };
 }
 
-function runResult(
+/** A control's finding in the making: its counts and the observations and risks that evidence it. */
+interface ControlEntry {
+  summary: ControlSummary;
+  observations: string[];
+  groups: Set<string>;
+  risks: string[];
+}
+
+/**
+ * A run's observations, risks and, when its evidence is about a system, what each control's finding
+ * relates. Failures, waivers and unjudged flows get an observation each; passing flows one per
+ * scenario variant, which lists them all (100,000 flows stay a document tools can load). Its own
+ * function: the per-check loops keep their optimised code whatever the rest of a result does.
+ */
+function observeRun(
   run: Run,
   checks: readonly Check[],
   answers: Answers,
   controls: Controls,
-  toolUuid: string,
-): Json {
-  const stackUuid = nameUuid(`stack:${run.environment.stack}`);
+  frame: ObservationFrame,
+  judgesControls: boolean,
+): { observations: Json[]; risks: Json[]; byControl: Map<string, ControlEntry> } {
   const observations: Json[] = [];
   const risks: Json[] = [];
-  const byControl = new Map<
-    string,
-    { summary: ControlSummary; observations: string[]; groups: Set<string>; risks: string[] }
-  >();
-  // Failures, waivers and unjudged flows get an observation each; passing flows one per scenario
-  // variant, which lists them all (100,000 flows stay a document tools can load).
+  const byControl = new Map<string, ControlEntry>();
   const passGroups = new Map<string, Check[]>();
+  /** Each check's group key, made once (undefined: an observation of its own). */
+  const groupKeys: (string | undefined)[] = [];
   for (const check of checks) {
-    if (check.outcome !== 'pass' || check.flaky) continue;
+    if (check.outcome !== 'pass' || check.flaky) {
+      groupKeys.push(undefined);
+      continue;
+    }
     const key = `${check.scenario}/${check.variant}`;
+    groupKeys.push(key);
     const list = passGroups.get(key);
     if (list) list.push(check);
     else passGroups.set(key, [check]);
   }
   const passUuid = new Map<string, string>();
   for (const [key, list] of passGroups) {
-    const observed = passObservation(run, key, list, answers, toolUuid, stackUuid);
+    const observed = passObservation(run, key, list, answers, frame);
     observations.push(observed);
     passUuid.set(key, observed['uuid'] as string);
   }
-  for (const check of checks) {
-    const grouped =
-      check.outcome === 'pass' && !check.flaky
-        ? passUuid.get(`${check.scenario}/${check.variant}`)
-        : undefined;
-    const observed = grouped ? { uuid: grouped } : observation(check, answers, toolUuid, stackUuid);
-    if (!grouped) observations.push(observed);
+  for (let index = 0; index < checks.length; index++) {
+    const check = checks[index]!;
+    const key = groupKeys[index];
+    const grouped = key === undefined ? undefined : passUuid.get(key);
+    let uuid = grouped;
+    if (uuid === undefined) {
+      const observed = observation(check, answers, frame);
+      observations.push(observed);
+      uuid = observed['uuid'] as string;
+    }
     const waiverRisk = risk(check);
     if (waiverRisk) risks.push(waiverRisk);
+    if (!judgesControls) continue;
     for (const id of check.controls) {
       let entry = byControl.get(id);
       if (!entry)
@@ -221,7 +364,6 @@ function runResult(
       entry.summary.counts.total += 1;
       entry.summary.counts[check.outcome] += 1;
       entry.summary.worst = worstOutcome(entry.summary.worst, check.outcome);
-      const uuid = observed['uuid'] as string;
       if (
         entry.observations[entry.observations.length - 1] !== uuid &&
         !(grouped && entry.groups.has(uuid))
@@ -232,6 +374,28 @@ function runResult(
       if (waiverRisk) entry.risks.push(waiverRisk['uuid'] as string);
     }
   }
+  return { observations, risks, byControl };
+}
+
+function runResult(
+  run: Run,
+  evidence: RunProvenance,
+  checks: readonly Check[],
+  answers: Answers,
+  controls: Controls,
+  toolUuid: string,
+): { result: Json; resources: Json[] } {
+  const { frame, components, platforms, resources } = evidenceFrame(run, evidence, toolUuid);
+  // Only evidence about a system makes findings on its controls (the kernel lab's does not).
+  const judgesControls = evidencesControls[evidence.kind];
+  const { observations, risks, byControl } = observeRun(
+    run,
+    checks,
+    answers,
+    controls,
+    frame,
+    judgesControls,
+  );
   const controlIds = [...byControl.keys()].sort();
   const findings = controlIds.map((id) => {
     const entry = byControl.get(id);
@@ -259,23 +423,32 @@ function runResult(
     };
   });
   const env = run.environment;
-  return {
+  const words = provenanceWords[evidence.kind];
+  const warning = unverifiedWarning(run);
+  const stackText = `stack ${env.stack}${env.stackTitle ? ` (${env.stackTitle})` : ''}`;
+  const runProps = [
+    prop('run-status', run.status),
+    prop('provenance', evidence.kind),
+    prop('stack', env.stack),
+    prop('kubernetes-version', env.kubernetes),
+    prop('calico-version', env.calico?.version),
+    prop('calico-dataplane', env.calico?.dataplane),
+    prop('istio-version', env.istio?.version),
+    prop('mesh-mode', env.mesh),
+    prop('pod-security-level', env.admission),
+    prop('git-commit', env.gitCommit),
+  ];
+  for (const what of run.unverifiedDownloads)
+    runProps.push(
+      prop('unverified-download', what, 'used with nothing to verify it (--allow-unpinned-downloads)'),
+    );
+  const result = {
     uuid: nameUuid(`result:${run.id}`),
-    title: `gauntlet run ${run.id} on ${env.stack}`,
-    description: `Traffic tests of stack ${env.stack}${env.stackTitle ? ` (${env.stackTitle})` : ''}: every flow a scenario declares, attacked and judged against its expectation. Status: ${run.status}${run.error ? ` (${run.error})` : ''}${run.missing.length > 0 ? `; missing: ${run.missing.map((item) => `${item.what} (${item.reason})`).join('; ')}` : ''}.`,
+    title: `gauntlet run ${run.id} on ${env.stack} (${words.badge})`,
+    description: `${judgesControls ? `Traffic tests of ${stackText}` : `Tests of gauntlet's own techniques, ${stackText}`}: every flow a scenario declares, ${words.sentence}, and judged against its expectation${judgesControls ? '' : '; they assess no system and make no finding on any control'}. Evidence from: ${evidence.description}. Status: ${run.status}${run.error ? ` (${run.error})` : ''}${run.missing.length > 0 ? `; missing: ${run.missing.map((item) => `${item.what} (${item.reason})`).join('; ')}` : ''}.${warning ? ` Warning: ${warning}.` : ''}`,
     start: run.startedAt,
     end: run.finishedAt,
-    props: props([
-      prop('run-status', run.status),
-      prop('stack', env.stack),
-      prop('kubernetes-version', env.kubernetes),
-      prop('calico-version', env.calico?.version),
-      prop('calico-dataplane', env.calico?.dataplane),
-      prop('istio-version', env.istio?.version),
-      prop('mesh-mode', env.mesh),
-      prop('pod-security-level', env.admission),
-      prop('git-commit', env.gitCommit),
-    ]),
+    props: props(runProps),
     ...(env.ciUrl ? { links: [{ href: env.ciUrl, rel: 'related', text: 'CI run' }] } : {}),
     'local-definitions': {
       components: [
@@ -283,32 +456,49 @@ function runResult(
           uuid: toolUuid,
           type: 'software',
           title: 'gauntlet',
-          description: `gauntlet ${run.gauntletVersion}: attacks the cluster's network defences and judges every flow`,
+          description: `gauntlet ${run.gauntletVersion}: attempts real bypasses of network defences and judges every flow against its scenario's expectation`,
           status: { state: 'operational' },
         },
-        {
-          uuid: stackUuid,
-          type: 'software',
-          title: `stack ${env.stack}`,
-          description: env.stackTitle ?? `the cluster stack ${env.stack} under test`,
-          status: { state: 'operational' },
-        },
+        ...components,
       ],
+      ...(platforms.length > 0 ? { 'assessment-assets': { 'assessment-platforms': platforms } } : {}),
     },
     'reviewed-controls': {
       'control-selections': [
-        controlIds.length > 0
-          ? {
-              description: 'Controls the scenarios of this run evidence with traffic.',
-              'include-controls': controlIds.map((id) => ({ 'control-id': oscalControlId(id) })),
-            }
-          : { description: 'The scenarios of this run named no controls.' },
+        !judgesControls
+          ? { description: `No control is reviewed: ${words.badge} flows evidence no control of any system.` }
+          : controlIds.length > 0
+            ? {
+                description: 'Controls the scenarios of this run evidence with traffic.',
+                'include-controls': controlIds.map((id) => ({ 'control-id': oscalControlId(id) })),
+              }
+            : { description: 'The scenarios of this run named no controls.' },
       ],
     },
     ...(observations.length > 0 ? { observations } : {}),
     ...(risks.length > 0 ? { risks } : {}),
     ...(findings.length > 0 ? { findings } : {}),
   };
+  return { result, resources };
+}
+
+/** The document's title: the systems assessed, and apart from them what only tested gauntlet's techniques. */
+function documentTitle(model: ReportModel): string {
+  const systems = new Set<string>();
+  const techniques = new Set<string>();
+  for (const run of model.runs) {
+    const kind = model.provenance.byRun.get(run.id)?.kind ?? runProvenance(run).kind;
+    (evidencesControls[kind] ? systems : techniques).add(run.environment.stack);
+  }
+  const list = (stacks: Set<string>) => [...stacks].sort().join(', ');
+  return [
+    systems.size > 0 ? `gauntlet traffic assessment of ${list(systems)}` : '',
+    techniques.size > 0
+      ? `gauntlet tests of its own techniques outside any cluster (${list(techniques)})`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 export function renderOscal(model: ReportModel, controls: Controls, gauntletVersion: string): string {
@@ -320,25 +510,32 @@ export function renderOscal(model: ReportModel, controls: Controls, gauntletVers
     if (list) list.push(check);
     else checksByRun.set(check.runId, [check]);
   }
-  const results = model.runs.map((run) =>
-    runResult(run, checksByRun.get(run.id) ?? [], model.answers, controls, toolUuid),
+  const rendered = model.runs.map((run) =>
+    runResult(
+      run,
+      model.provenance.byRun.get(run.id) ?? runProvenance(run),
+      checksByRun.get(run.id) ?? [],
+      model.answers,
+      controls,
+      toolUuid,
+    ),
   );
   const document = {
     'assessment-results': {
       uuid: nameUuid(`assessment-results:${model.runs.map((run) => run.id).join(',')}`),
       metadata: {
-        title: `gauntlet traffic assessment of ${model.stacks.join(', ')}`,
+        title: documentTitle(model),
         'last-modified': model.generatedAt,
         version: gauntletVersion,
         'oscal-version': oscalVersion,
-        remarks: `Verdict: ${model.verdict}. ${model.headline}.`,
+        remarks: `Verdict: ${model.verdict}. ${model.headline}. ${model.provenance.sentence}`,
       },
       'import-ap': {
         href: `#${catalogUuid}`,
         remarks:
           "The assessment plan is gauntlet's scenario catalog (scenarios/*/scenario.yaml): each scenario lists its probes, expectations and controls.",
       },
-      results,
+      results: rendered.map((item) => item.result),
       'back-matter': {
         resources: [
           {
@@ -346,6 +543,7 @@ export function renderOscal(model: ReportModel, controls: Controls, gauntletVers
             title: 'gauntlet scenario catalog',
             description: 'The scenarios, probes and expected verdicts that make up the assessment plan.',
           },
+          ...rendered.flatMap((item) => item.resources),
         ],
       },
     },

@@ -8,6 +8,8 @@ import type { Check, Missing, Results, Run } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
 import { checkOutcomes } from '../harness/model/verdict.ts';
 import { plural } from '../harness/text/plural.ts';
+import type { ProvenanceSummary } from './provenance-summary.ts';
+import { checkProvenance, evidencesControls, summarizeProvenance } from './provenance-summary.ts';
 
 export type OutcomeCounts = Record<CheckOutcome, number> & { total: number };
 
@@ -33,9 +35,14 @@ export const outcomeSeverity: readonly CheckOutcome[] = [
   'observed',
 ];
 
+/** Each outcome's place in `outcomeSeverity` (0: the worst). */
+export const severityRank = Object.fromEntries(
+  outcomeSeverity.map((outcome, index) => [outcome, index]),
+) as Record<CheckOutcome, number>;
+
 export function worstOutcome(a: CheckOutcome | undefined, b: CheckOutcome): CheckOutcome {
   if (a === undefined) return b;
-  return outcomeSeverity.indexOf(a) <= outcomeSeverity.indexOf(b) ? a : b;
+  return severityRank[a] <= severityRank[b] ? a : b;
 }
 
 /**
@@ -81,6 +88,8 @@ export interface ReportModel {
   checks: Check[];
   /** Who answered each reached flow (`answerText`), described once for every writer. */
   answers: ReadonlyMap<Check, string>;
+  /** Where each run's evidence came from, and what the report holds (reports/provenance-summary.ts). */
+  provenance: ProvenanceSummary;
 }
 
 export function gridKey(scenario: string, stack: string): string {
@@ -118,11 +127,13 @@ function verdictOf(
 
 export function buildReportModel(results: Results, controls: Controls, generatedAt: Date): ReportModel {
   const counts = emptyCounts();
-  const grid = new Map<string, CellSummary>();
+  // stack → scenario → cell while counting (no key string per check); keyed by gridKey after.
+  const cells = new Map<string, Map<string, CellSummary>>();
   const byControl = new Map<string, ControlSummary>();
   const stacks = new Set<string>();
   const scenarios = new Map<string, string>();
   const answers = new Map<Check, string>();
+  const provenance = summarizeProvenance(results);
   const model = {
     securityFailures: [] as Check[],
     availabilityFailures: [] as Check[],
@@ -135,11 +146,12 @@ export function buildReportModel(results: Results, controls: Controls, generated
     counts.total += 1;
     counts[check.outcome] += 1;
     stacks.add(check.stack);
-    if (!scenarios.has(check.scenario) || scenarios.get(check.scenario) === '')
-      scenarios.set(check.scenario, check.scenarioTitle);
-    const key = gridKey(check.scenario, check.stack);
-    let cell = grid.get(key);
-    if (!cell) grid.set(key, (cell = { counts: emptyCounts(), worst: undefined }));
+    const title = scenarios.get(check.scenario);
+    if (title === undefined || title === '') scenarios.set(check.scenario, check.scenarioTitle);
+    let byScenario = cells.get(check.stack);
+    if (!byScenario) cells.set(check.stack, (byScenario = new Map()));
+    let cell = byScenario.get(check.scenario);
+    if (!cell) byScenario.set(check.scenario, (cell = { counts: emptyCounts(), worst: undefined }));
     cell.counts.total += 1;
     cell.counts[check.outcome] += 1;
     cell.worst = worstOutcome(cell.worst, check.outcome);
@@ -151,6 +163,8 @@ export function buildReportModel(results: Results, controls: Controls, generated
     if (check.flaky) model.flaky.push(check);
     const answer = answerText(check);
     if (answer !== undefined) answers.set(check, answer);
+    // Only evidence about a system counts for its controls (the kernel lab's flows do not).
+    if (check.controls.length === 0 || !evidencesControls[checkProvenance(provenance, check).kind]) continue;
     for (const id of check.controls) {
       let summary = byControl.get(id);
       if (!summary)
@@ -180,6 +194,9 @@ export function buildReportModel(results: Results, controls: Controls, generated
       error: run.error ?? 'the run broke (no error recorded)',
     }));
   for (const run of results.runs) stacks.add(run.environment.stack);
+  const grid = new Map<string, CellSummary>();
+  for (const [stack, byScenario] of cells)
+    for (const [scenario, cell] of byScenario) grid.set(gridKey(scenario, stack), cell);
   const { verdict, headline } = verdictOf(
     counts,
     broken.length,
@@ -201,6 +218,7 @@ export function buildReportModel(results: Results, controls: Controls, generated
     controls: [...byControl.values()].sort((a, b) => a.control.id.localeCompare(b.control.id)),
     checks: results.checks,
     answers,
+    provenance,
   };
 }
 

@@ -6,6 +6,8 @@ export interface XmlElement {
   text?: string;
   /** Already serialised children (from `serializeElement`), for large lists built without a tree. */
   raw?: string[];
+  /** Children written after `raw` (a JUnit suite's system-err follows its testcases). */
+  tail?: XmlElement[];
 }
 
 // XML 1.0 forbids most C0 control characters even when escaped (w3.org/TR/xml/#charsets).
@@ -50,11 +52,12 @@ function write(element: XmlElement, indent: string, out: string[]): void {
     }
   const children = element.children ?? [];
   const raw = element.raw ?? [];
-  if (children.length === 0 && raw.length === 0 && element.text === undefined) {
+  const tail = element.tail ?? [];
+  if (children.length === 0 && raw.length === 0 && tail.length === 0 && element.text === undefined) {
     out.push(`${open}/>`);
     return;
   }
-  if (children.length === 0 && raw.length === 0) {
+  if (children.length === 0 && raw.length === 0 && tail.length === 0) {
     out.push(`${open}>${escapeXmlText(element.text ?? '')}</${element.name}>`);
     return;
   }
@@ -62,6 +65,7 @@ function write(element: XmlElement, indent: string, out: string[]): void {
   if (element.text !== undefined) out.push(escapeXmlText(element.text));
   for (const child of children) write(child, `${indent}  `, out);
   for (const text of raw) out.push(text);
+  for (const child of tail) write(child, `${indent}  `, out);
   out.push(`${indent}</${element.name}>`);
 }
 

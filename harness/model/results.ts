@@ -309,7 +309,25 @@ function sortedRecord(value: unknown): unknown {
   return out;
 }
 
+/** Whether `sortedRecord` would leave the value as it is: every record's keys already in order. */
+function isSortedRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isSortedRecord(item)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  // for-in enumerates own keys in the order JSON.stringify writes them (plain records have no others).
+  for (const key in value) {
+    if (previous !== undefined && key < previous) return false;
+    previous = key;
+    if (!isSortedRecord((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 const checkKeys = Object.keys(Check.shape);
+const checkKeyIndex = new Map(checkKeys.map((key, index) => [key, index]));
 
 /** A check with its keys in schema order and its free-form detail records sorted. */
 function canonicalCheck(check: Check): Record<string, unknown> {
@@ -324,6 +342,44 @@ function canonicalCheck(check: Check): Record<string, unknown> {
       attempt.detail ? { ...attempt, detail: sortedRecord(attempt.detail) } : attempt,
     );
   return out;
+}
+
+/**
+ * Whether the check already is its canonical form: schema keys only, in schema order, detail records
+ * sorted (what parseResults and the writers produce). Then it is written as it is, without a copy.
+ */
+function isCanonical(check: Check): boolean {
+  let last = -1;
+  for (const key in check) {
+    const index = checkKeyIndex.get(key);
+    if (index === undefined || index < last) return false;
+    last = index;
+  }
+  if (!isSortedRecord(check.observation.detail)) return false;
+  for (const attempt of check.attempts)
+    if (attempt.detail !== undefined && !isSortedRecord(attempt.detail)) return false;
+  return true;
+}
+
+/**
+ * Checks per joined chunk: each check's line dies young, and a chunk (hundreds of kilobytes) lands in
+ * V8's large-object space, which no scavenge copies; joining 100,000 lines at once promoted every one.
+ */
+const checksPerChunk = 256;
+
+/** The checks' lines, `    {...}` each, joined by `,\n` in chunks of `checksPerChunk`. */
+function checkChunks(checks: readonly Check[]): string[] {
+  const chunks: string[] = [];
+  let lines: string[] = [];
+  for (const check of checks) {
+    lines.push(JSON.stringify(isCanonical(check) ? check : canonicalCheck(check)));
+    if (lines.length === checksPerChunk) {
+      chunks.push(`    ${lines.join(',\n    ')}`);
+      lines = [];
+    }
+  }
+  if (lines.length > 0) chunks.push(`    ${lines.join(',\n    ')}`);
+  return chunks;
 }
 
 /**
@@ -346,16 +402,21 @@ export function serializeResults(results: ResultsInput, options: { validate?: bo
     data = parsed.data;
   }
   const runs = JSON.stringify(data.runs, null, 2).replace(/\n/g, '\n  ');
-  const checks = data.checks.map((check) => `    ${JSON.stringify(canonicalCheck(check))}`);
-  return [
+  const head = [
     '{',
     `  "schemaVersion": ${JSON.stringify(data.schemaVersion)},`,
     `  "kind": ${JSON.stringify(data.kind)},`,
     `  "runs": ${runs},`,
-    checks.length === 0 ? '  "checks": []' : `  "checks": [\n${checks.join(',\n')}\n  ]`,
-    '}',
-    '',
   ].join('\n');
+  if (data.checks.length === 0) return `${head}\n  "checks": []\n}\n`;
+  // One join of the whole text: the chunks are copied once.
+  const parts = [`${head}\n  "checks": [\n`];
+  for (const chunk of checkChunks(data.checks)) {
+    if (parts.length > 1) parts.push(',\n');
+    parts.push(chunk);
+  }
+  parts.push('\n  ]\n}\n');
+  return parts.join('');
 }
 
 /** The worst status among runs: broken beats partial beats complete. */

@@ -12,10 +12,18 @@
 //
 // Stack, scenario and probe names are illustrative (raw-socket-bypass is not a catalog scenario);
 // the fixtures exercise the reports, not the catalog.
+//
+// Where the evidence came from (issue 12): every run is on a throwaway kind cluster gauntlet created
+// and records so (kind-cluster provenance), but base.json's calico-nftables-ambient run, written as a
+// gauntlet from before provenance was recorded wrote it, so reports infer it from the stack. new.json's
+// eBPF run used Calico manifests nothing verified (--allow-unpinned-downloads). `lab.json` is what
+// `gauntlet lab` writes (harness/lab/lab-results.ts): one run per mesh mode on this kernel with Istio's
+// capture rules, kernel-lab provenance, one check per case, one case not behaving as documented.
 import type { CheckInput, ResultsInput, RunInput } from '../../harness/model/results.ts';
 import { resultsKind, resultsSchemaVersion, serializeResults } from '../../harness/model/results.ts';
 import { checkOutcome, combineAttempts } from '../../harness/model/check.ts';
-import { physicalNamespace } from '../../harness/plan/naming.ts';
+import { techniqueProtocol } from '../../harness/model/target-port.ts';
+import { clusterName, physicalNamespace } from '../../harness/plan/naming.ts';
 import type { Classification } from '../../harness/probe/classify.ts';
 import { classify } from '../../harness/probe/classify.ts';
 
@@ -79,12 +87,26 @@ function at(release: Release, seconds: number): string {
   return new Date(start + seconds * 1000).toISOString();
 }
 
+/** base.json's ambient run was written before provenance was recorded: reports infer it. */
+const recordsProvenance = (release: Release, stack: Stack) =>
+  !(release === 'base' && stack === 'calico-nftables-ambient');
+
+/** What the eBPF run of new.json downloaded with nothing to verify it. */
+const unverifiedDownloads = (release: Release, stack: Stack) =>
+  release === 'new' && stack === 'calico-bpf-sidecar-cni'
+    ? [
+        `Calico ${releases.new.calico} manifest tigera-operator`,
+        `Calico ${releases.new.calico} manifest custom-resources-bpf`,
+      ]
+    : [];
+
 function run(release: Release, stack: Stack): RunInput {
   const facts = stacks[stack];
   const version = releases[release];
   const offset = stackOrder.indexOf(stack) * 1200;
+  const id = runIdOf(release, stack);
   return {
-    id: runIdOf(release, stack),
+    id,
     startedAt: at(release, offset),
     finishedAt: at(release, offset + 780),
     gauntletVersion: '0.1.0',
@@ -102,6 +124,20 @@ function run(release: Release, stack: Stack): RunInput {
       gitCommit: version.commit,
       ciUrl: `https://github.com/example/platform/actions/runs/${version.ciRun}`,
     },
+    unverifiedDownloads: unverifiedDownloads(release, stack),
+    ...(recordsProvenance(release, stack)
+      ? {
+          provenance: {
+            kind: 'kind-cluster',
+            stack,
+            cluster: clusterName(id),
+            nodeImage: `kindest/node:${version.kubernetes}`,
+            kubernetes: version.kubernetes,
+            calico: version.calico,
+            istio: version.istio,
+          },
+        }
+      : {}),
   };
 }
 
@@ -863,10 +899,316 @@ export function craftedResults(release: Release): ResultsInput {
   };
 }
 
+// ---- lab.json: the kernel lab, as `gauntlet lab` writes it (harness/lab/lab-results.ts) ----
+
+type LabMesh = 'sidecar' | 'ambient';
+
+/** The lab's rules and the machine it ran on (what kernel-lab provenance records). */
+const lab = {
+  day: '2026-03-14',
+  kernel: '6.1.0-31-amd64',
+  istio: '1.30.3',
+  stamp: '20260314010000',
+  groups: {
+    sidecar: {
+      title: 'Istio sidecar capture (istio-1.30.3 sidecar-capture.v4.rules)',
+      ruleFiles: ['sidecar-capture.v4.rules'],
+    },
+    ambient: {
+      title: 'Istio ambient in-pod redirect (istio-1.30.3 ambient-inpod.v4.rules)',
+      ruleFiles: ['ambient-inpod.v4.rules', 'ambient-hostprobe.v4.rules'],
+    },
+  },
+} as const;
+
+const labRunId = (mesh: LabMesh) => `lab-${mesh}-${lab.stamp}`;
+
+/** One proxy stand-in's journal entry for the case (lab-results.ts proxyDetail). */
+interface StandInSaw {
+  result: 'relayed' | 'denied';
+  bytesFromDownstream: number;
+  bytesToDownstream: number;
+  ms: number;
+}
+
+interface LabFixtureCase {
+  mesh: LabMesh;
+  id: string;
+  title: string;
+  technique: CheckInput['technique'];
+  preludes?: CheckInput['preludes'];
+  defence: string;
+  defended: boolean;
+  uid: number;
+  port: number;
+  expect: 'reached' | 'blocked';
+  layer?: Layer;
+  why: string;
+  /** What the agent reported (harness/agent/protocol.ts Observation) and what the stand-in saw. */
+  agent: {
+    outcome: string;
+    fields?: Record<string, unknown>;
+    evidence?: Record<string, unknown>;
+    preludes?: { name: string; ok: boolean; detail?: string }[];
+    ms: number;
+  };
+  standIn?: StandInSaw;
+}
+
+/** A gauntlet echo in the lab's target pod (198.18.2.2) reporting the peer it saw. */
+function labEcho(kind: 'tcp' | 'udp', port: number, peer: string): Record<string, unknown> {
+  return {
+    echo: {
+      service: 'gauntlet-echo',
+      kind,
+      name: 'target',
+      local: { address: kind === 'udp' ? '0.0.0.0' : '198.18.2.2', port },
+      peer: { address: peer, port: 41872 },
+    },
+    crossedProxy: false,
+    sourceSeen: peer,
+    ...(kind === 'tcp' ? { exchanged: true } : {}),
+  };
+}
+
+const labCases: LabFixtureCase[] = [
+  {
+    mesh: 'sidecar',
+    id: 'tcp-captured',
+    title: 'plain TCP from the meshed pod, no policy',
+    technique: 'tcp',
+    defence: 'Envoy redirect',
+    defended: true,
+    uid: 1000,
+    port: 8080,
+    expect: 'reached',
+    why: 'nat OUTPUT redirects TCP to Envoy on 15001; Envoy connects out as UID 1337 and relays',
+    agent: {
+      outcome: 'connected',
+      fields: { connectMs: 1 },
+      evidence: labEcho('tcp', 8080, '198.18.1.2'),
+      ms: 12,
+    },
+    standIn: { result: 'relayed', bytesFromDownstream: 27, bytesToDownstream: 174, ms: 6.4 },
+  },
+  {
+    mesh: 'sidecar',
+    id: 'udp-uncaptured',
+    title: 'UDP from the meshed pod',
+    technique: 'udp',
+    defence: 'no NetworkPolicy',
+    defended: false,
+    uid: 1000,
+    port: 5353,
+    expect: 'reached',
+    why: "the sidecar's rules redirect TCP only: UDP leaves the pod untouched",
+    agent: { outcome: 'connected', evidence: labEcho('udp', 5353, '198.18.1.2'), ms: 4 },
+  },
+  {
+    mesh: 'sidecar',
+    id: 'as-1337',
+    title: 'TCP as UID 1337, the proxy UID the capture exempts',
+    technique: 'tcp',
+    defence: 'no NetworkPolicy',
+    defended: false,
+    uid: 1337,
+    port: 8080,
+    expect: 'reached',
+    why: 'the OUTPUT rules RETURN for --uid-owner 1337: the connection skips Envoy',
+    agent: {
+      outcome: 'connected',
+      fields: { connectMs: 1 },
+      evidence: labEcho('tcp', 8080, '198.18.1.2'),
+      ms: 5,
+    },
+  },
+  {
+    mesh: 'ambient',
+    id: 'so-mark-denied',
+    title: 'so-mark 0x539 without NET_RAW or NET_ADMIN',
+    technique: 'tcp',
+    preludes: ['so-mark'],
+    defence: 'NET_RAW and NET_ADMIN withheld',
+    defended: true,
+    uid: 1000,
+    port: 8080,
+    expect: 'blocked',
+    layer: 'capability',
+    why: 'SO_MARK needs CAP_NET_RAW or CAP_NET_ADMIN',
+    agent: {
+      outcome: 'prelude-failed',
+      fields: {
+        errno: 'EPERM',
+        step: 'so-mark: setsockopt(SO_MARK=0x539)',
+        message: '[Errno 1] Operation not permitted',
+      },
+      preludes: [{ name: 'so-mark', ok: false, detail: '[Errno 1] Operation not permitted' }],
+      ms: 24,
+    },
+  },
+  {
+    mesh: 'ambient',
+    id: 'tcp-identity-deny',
+    title: 'TCP to a destination whose AuthorizationPolicy denies the source',
+    technique: 'tcp',
+    defence: 'AuthorizationPolicy DENY (L4)',
+    defended: true,
+    uid: 0,
+    port: 8080,
+    expect: 'blocked',
+    layer: 'mesh-l4',
+    why: 'ztunnel refuses the CONNECT its policy denies: a reset',
+    agent: {
+      outcome: 'reset',
+      fields: { errno: 'ECONNRESET', message: 'read ECONNRESET', step: 'read hello' },
+      evidence: { closedAfterConnect: true },
+      ms: 9,
+    },
+    standIn: { result: 'denied', bytesFromDownstream: 0, bytesToDownstream: 0, ms: 0.7 },
+  },
+  // Not as documented: the forged kubelet source arrived although strict RPF should drop it (this
+  // machine's rp_filter was loose), as a lab run can report.
+  {
+    mesh: 'ambient',
+    id: 'spoof-kubelet-source-rpf',
+    title: "a forged packet from the kubelet's probe address",
+    technique: 'spoof-source',
+    defence: 'strict reverse-path filter on the node',
+    defended: true,
+    uid: 0,
+    port: 5353,
+    expect: 'blocked',
+    layer: 'network-policy',
+    why: 'the forged source does not route back through that veth: strict RPF drops it',
+    agent: { outcome: 'connected', evidence: labEcho('udp', 5353, '169.254.7.127'), ms: 43 },
+  },
+];
+
+/** Seconds after 01:00 UTC of the lab's day. */
+function labAt(seconds: number): string {
+  return new Date(Date.parse(`${lab.day}T01:00:00Z`) + seconds * 1000).toISOString();
+}
+
+function labCheck(labCase: LabFixtureCase, index: number): CheckInput {
+  const stack = `lab-${labCase.mesh}`;
+  const variant = labCase.defended ? 'defended' : 'undefended';
+  const { crossedProxy: echoCrossedProxy, ...evidence } = labCase.agent.evidence ?? {};
+  const fields = { ...labCase.agent.fields, uid: labCase.uid };
+  // Judged as the lab judges (harness/lab/run-lab.ts): the run's classifier on the agent's observation.
+  const judgement = classify(
+    {
+      id: labCase.id,
+      technique: labCase.technique,
+      outcome: labCase.agent.outcome,
+      ...fields,
+      preludes: labCase.agent.preludes ?? [],
+      evidence: labCase.agent.evidence ?? {},
+    },
+    { technique: labCase.technique },
+  );
+  const startedAt = labAt(index * 2);
+  const durationMs = labCase.agent.ms + 160;
+  const proxy = labCase.standIn
+    ? [{ standIn: 'attacker', direction: 'outbound', protocol: 'tcp', ...labCase.standIn }]
+    : [];
+  return {
+    testId: `${stack}/kernel-lab/${variant}/${labCase.id}`,
+    runId: labRunId(labCase.mesh),
+    stack,
+    scenario: 'kernel-lab',
+    scenarioTitle: lab.groups[labCase.mesh].title,
+    variant,
+    probe: labCase.id,
+    probeTitle: labCase.title,
+    technique: labCase.technique,
+    preludes: labCase.preludes ?? [],
+    source: { workload: 'attacker', capabilities: [], runAsUser: labCase.uid, mesh: 'enrolled' },
+    destination: {
+      workload: 'target',
+      port: labCase.port,
+      protocol: techniqueProtocol(labCase.technique),
+      via: 'pod',
+    },
+    expectation: {
+      verdict: labCase.expect,
+      ...(labCase.layer ? { by: labCase.layer } : {}),
+      why: labCase.why,
+      confidence: 'documented',
+    },
+    observation: {
+      outcome: labCase.agent.outcome as CheckInput['observation']['outcome'],
+      detail: {
+        ...fields,
+        ...evidence,
+        ...(echoCrossedProxy !== undefined ? { echoCrossedProxy } : {}),
+        crossedProxy: proxy.length > 0,
+        proxy,
+        defence: labCase.defence,
+        preludeReports: labCase.agent.preludes ?? [],
+      },
+      durationMs: labCase.agent.ms,
+    },
+    verdict: judgement.verdict,
+    ...(judgement.layer ? { layer: judgement.layer } : {}),
+    reason: judgement.reason,
+    ...(judgement.answer ? { answer: judgement.answer } : {}),
+    attempts: [
+      {
+        attempt: 1,
+        startedAt,
+        durationMs,
+        outcome: labCase.agent.outcome as CheckInput['observation']['outcome'],
+        verdict: judgement.verdict,
+        ...(judgement.layer ? { layer: judgement.layer } : {}),
+        reason: judgement.reason,
+      },
+    ],
+    outcome: checkOutcome({ verdict: labCase.expect }, judgement.verdict),
+    startedAt,
+    durationMs,
+  };
+}
+
+function labRunOf(mesh: LabMesh, offset: number): RunInput {
+  return {
+    id: labRunId(mesh),
+    startedAt: labAt(offset),
+    finishedAt: labAt(offset + 12),
+    gauntletVersion: '0.1.0',
+    status: 'complete',
+    missing: [],
+    environment: {
+      stack: `lab-${mesh}`,
+      stackTitle: `lab: this kernel with Istio ${lab.istio} ${mesh} rules`,
+      mesh,
+      istio: { version: lab.istio },
+    },
+    provenance: {
+      kind: 'kernel-lab',
+      kernel: lab.kernel,
+      istio: lab.istio,
+      ruleFiles: [...lab.groups[mesh].ruleFiles],
+    },
+  };
+}
+
+/** lab.json: a sidecar and an ambient lab run of three cases each. */
+export function craftedLabResults(): ResultsInput {
+  return {
+    schemaVersion: resultsSchemaVersion,
+    kind: resultsKind,
+    runs: [labRunOf('sidecar', 0), labRunOf('ambient', 20)],
+    checks: labCases.map((labCase, index) =>
+      labCheck(labCase, index + (labCase.mesh === 'ambient' ? 10 : 0)),
+    ),
+  };
+}
+
 /** The files `npm run fixtures` writes into test/fixtures/results/. */
-export function craftedFixtureFiles(): Record<'base.json' | 'new.json', string> {
+export function craftedFixtureFiles(): Record<'base.json' | 'new.json' | 'lab.json', string> {
   return {
     'base.json': serializeResults(craftedResults('base')),
     'new.json': serializeResults(craftedResults('new')),
+    'lab.json': serializeResults(craftedLabResults()),
   };
 }

@@ -1,5 +1,7 @@
-// `gauntlet diff BASE NEW [--format text|markdown|json] [--fail-on-availability]`: which flows
-// changed between two runs (say, before and after a Calico or Istio upgrade), matched by test id.
+// `gauntlet diff BASE NEW [--format text|markdown|json] [--fail-on-availability] [--across-provenance]`:
+// which flows changed between two runs (say, before and after a Calico or Istio upgrade), matched by
+// test id. Evidence of different kinds (the kernel lab, a kind cluster, a user's cluster) is refused
+// with one line unless --across-provenance.
 import { GauntletError } from '../../errors.ts';
 import { mergeResults } from '../../model/results.ts';
 import {
@@ -9,6 +11,7 @@ import {
   renderDiffMarkdown,
   renderDiffText,
 } from '../../../reports/diff.ts';
+import { clashReason, clashSides } from '../../../reports/diff-provenance.ts';
 import { readResultsFile } from '../../../reports/read-results.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../flags.ts';
@@ -16,6 +19,7 @@ import { didYouMean } from '../../text/suggest.ts';
 import { plural } from '../../text/plural.ts';
 
 const usage = `Usage: gauntlet diff BASE NEW [--format text|markdown|json] [--fail-on-availability]
+                    [--across-provenance]
 
 Matches the flows of two results files by test id and lists: security regressions (newly reached,
 expected blocked), availability regressions (newly blocked, expected reached), changed deciding
@@ -24,6 +28,9 @@ BASE and NEW may each be a comma-separated list of results files (one per matrix
 
   --format F               text (default), markdown (for $GITHUB_STEP_SUMMARY) or json
   --fail-on-availability   exit 1 on availability regressions too
+  --across-provenance      compare evidence of different kinds anyway (the kernel lab with a cluster,
+                           a kind cluster with a cluster you named); refused without it, as they are
+                           not the same cells
 
 Exit: 0 no security regression, 1 a security regression (or an availability one with the flag),
 2 bad input.`;
@@ -38,7 +45,11 @@ export const diffCommand: Command = {
     const { values, positionals } = parseFlags(
       'diff',
       argv,
-      { format: { type: 'string' }, 'fail-on-availability': { type: 'boolean' } },
+      {
+        format: { type: 'string' },
+        'fail-on-availability': { type: 'boolean' },
+        'across-provenance': { type: 'boolean' },
+      },
       { positionals: true },
     );
     if (positionals.length !== 2)
@@ -65,6 +76,12 @@ export const diffCommand: Command = {
     };
     const [basePath = '', newPath = ''] = positionals;
     const diff = diffResults(load(basePath), load(newPath));
+    if (diff.provenanceClash && values['across-provenance'] !== true)
+      throw new GauntletError(
+        'GAUNTLET_USAGE',
+        `gauntlet diff: ${clashSides(diff.provenanceClash, basePath, newPath)}: ${clashReason(diff.provenanceClash)}`,
+        'diff two results of one kind, or pass --across-provenance to compare them anyway',
+      );
     io.stdout.write(renderers[format as keyof typeof renderers](diff));
     return diffExitCode(diff, { failOnAvailability: values['fail-on-availability'] === true });
   },

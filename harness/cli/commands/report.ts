@@ -9,6 +9,7 @@ import { mergeResults } from '../../model/results.ts';
 import { parseWaivers } from '../../catalog/waivers-file.ts';
 import { gauntletVersion } from '../../version.ts';
 import { applyWaivers } from '../../../reports/apply-waivers.ts';
+import { unverifiedWarning } from '../../../reports/provenance-summary.ts';
 import { readResultsFile } from '../../../reports/read-results.ts';
 import { renderReports, writeReports } from '../../../reports/write-reports.ts';
 import type { Command } from '../command.ts';
@@ -86,7 +87,12 @@ export const reportCommand: Command = {
       io.stderr.write(`warning: run ${item.runId} on ${item.stack} broke: ${item.error}\n`);
     for (const item of model.missing)
       io.stderr.write(`warning: missing on ${item.stack}: ${item.what} (${item.reason})\n`);
+    for (const run of model.runs) {
+      const warning = unverifiedWarning(run);
+      if (warning) io.stderr.write(`warning: ${warning}\n`);
+    }
     io.stdout.write(`${model.verdict.toUpperCase()}: ${model.headline}\n`);
+    io.stdout.write(`${model.provenance.sentence}\n`);
     io.stdout.write(`wrote ${written.map((path) => displayPath(io.cwd, path)).join(', ')}\n`);
     return model.verdict === 'passed' ? 0 : 1;
   },

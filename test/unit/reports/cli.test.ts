@@ -108,3 +108,52 @@ test('diff exits 1 on a security regression and 0 when nothing regressed', async
   t.is(same.exitCode, 0);
   t.regex(same.stdout, /0 security regressions, 0 availability regressions, .* 28 unchanged\n$/);
 });
+
+test('report says where its evidence came from and warns of downloads nothing verified', async (t) => {
+  const out = tempDir();
+  const result = await runGauntlet(['report', 'new.json', 'lab.json', '--out', out], { cwd: fixtureDir });
+  t.is(result.exitCode, 1, result.stderr);
+  t.is(
+    result.stdout.split('\n')[1],
+    'This report mixes evidence from 2 kinds: 6 flows (2 runs) attempted in gauntlet’s kernel lab: network namespaces on one machine with Istio’s real capture rules and stand-in proxies, not on a cluster; 29 flows (3 runs) attempted on a throwaway kind cluster gauntlet created with the stack’s Calico and Istio. Each run and flow below names its kind.',
+  );
+  t.regex(
+    result.stderr,
+    /^warning: run n1m5x3v on calico-bpf-sidecar-cni used 2 downloads nothing verified \(allowed by --allow-unpinned-downloads\): Calico v3\.32\.1 manifest tigera-operator, Calico v3\.32\.1 manifest custom-resources-bpf; its evidence rests on them$/m,
+  );
+  const lab = await runGauntlet(['report', 'lab.json', '--out', tempDir()], { cwd: fixtureDir });
+  t.regex(lab.stdout, /\nEvery flow below was attempted in gauntlet’s kernel lab: /);
+  t.false(lab.stderr.includes('nothing verified'));
+});
+
+test('diff refuses the lab against a cluster, or a kind cluster against a user cluster, unless --across-provenance', async (t) => {
+  const dir = tempDir();
+  const data = JSON.parse(fixtureText('new.json')) as { runs: Record<string, unknown>[] };
+  for (const run of data.runs)
+    run['provenance'] = { kind: 'user-cluster', context: 'staging', apiServer: 'https://10.20.0.1:6443' };
+  writeFileSync(join(dir, 'staging.json'), JSON.stringify(data));
+  const refusals: [string[], RegExp][] = [
+    [
+      [join(fixtureDir, 'lab.json'), join(fixtureDir, 'new.json')],
+      /^error: gauntlet diff: .*lab\.json is kernel-lab evidence \(kernel lab on Linux 6\.1\.0-31-amd64 with Istio 1\.30\.3 capture rules\), .*new\.json kind-cluster evidence \(kind cluster for stack calico-iptables-sidecar \(kindest\/node:v1\.36\.1\)\): evidence about gauntlet’s techniques on one machine is not evidence about a throwaway kind cluster gauntlet created, so no flow of one is the same cell as a flow of the other \(diff two results of one kind, or pass --across-provenance to compare them anyway\)\n$/,
+    ],
+    [
+      [join(fixtureDir, 'new.json'), 'staging.json'],
+      /^error: gauntlet diff: .*new\.json is kind-cluster evidence \(.*\), staging\.json user-cluster evidence \(cluster of context staging at https:\/\/10\.20\.0\.1:6443\): evidence about a throwaway kind cluster gauntlet created is not evidence about a cluster the user named, .*--across-provenance/,
+    ],
+  ];
+  for (const [files, pattern] of refusals) {
+    const refused = await runGauntlet(['diff', ...files], { cwd: dir });
+    t.is(refused.exitCode, 2, files.join(' '));
+    t.regex(refused.stderr, pattern);
+    t.is(refused.stderr.trimEnd().split('\n').length, 1, 'one line');
+    t.is(refused.stdout, '');
+    const told = await runGauntlet(['diff', ...files, '--across-provenance'], { cwd: dir });
+    t.regex(told.stdout, /^warning: compared across provenance \(--across-provenance\): base is /);
+    t.is(told.stderr, '');
+  }
+  // Like with like, an older file among them: no refusal, no warning.
+  const same = await runGauntlet(['diff', 'base.json', 'new.json'], { cwd: fixtureDir });
+  t.is(same.exitCode, 1);
+  t.false(same.stdout.includes('provenance'));
+});

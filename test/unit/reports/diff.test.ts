@@ -8,7 +8,8 @@ import {
   renderDiffMarkdown,
   renderDiffText,
 } from '../../../reports/diff.ts';
-import { fixture } from './_fixtures.ts';
+import { clashReason, clashSides } from '../../../reports/diff-provenance.ts';
+import { fixture, userCluster, withProvenance } from './_fixtures.ts';
 
 const base = fixture('base.json');
 const template = base.checks[0]!;
@@ -131,10 +132,7 @@ test('the fixtures: one security and one availability regression, a layer change
   };
   t.is(json.kind, 'gauntlet-diff');
   t.is(json.securityRegressions.length, 1);
-  t.is(
-    json.securityRegressions[0]?.new.answer,
-    'udp echo "db", saw source 192.168.12.7, no proxy mark seen',
-  );
+  t.is(json.securityRegressions[0]?.new.answer, 'udp echo "db", saw source 192.168.12.7, no proxy mark seen');
   t.is(json.unchanged, 24);
 });
 
@@ -166,4 +164,48 @@ test('a flow that now reaches says who answered; one that stops reaching does no
     /\/fixed` \| .* \| status line; answered by: HTTP 204 from server "nginx" \|/,
   );
   t.is(text.match(/answered by/g)?.length, 1);
+});
+
+test('evidence of different kinds is a clash: the lab with a cluster, a kind cluster with a user cluster', (t) => {
+  const next = fixture('new.json');
+  const lab = diffResults(fixture('lab.json'), next).provenanceClash;
+  t.is(lab?.base.kind, 'kernel-lab');
+  t.is(lab?.new.kind, 'kind-cluster');
+  t.is(
+    clashSides(lab!, 'lab.json', 'new.json'),
+    'lab.json is kernel-lab evidence (kernel lab on Linux 6.1.0-31-amd64 with Istio 1.30.3 capture rules), new.json kind-cluster evidence (kind cluster for stack calico-iptables-sidecar (kindest/node:v1.36.1))',
+  );
+  t.is(
+    clashReason(lab!),
+    'evidence about gauntlet’s techniques on one machine is not evidence about a throwaway kind cluster gauntlet created, so no flow of one is the same cell as a flow of the other',
+  );
+  // The same test ids, from the user's cluster: two systems.
+  const user = diffResults(next, withProvenance(next, userCluster)).provenanceClash;
+  t.is(user?.base.kind, 'kind-cluster');
+  t.is(user?.new.description, 'cluster of context staging at https://10.20.0.1:6443 (Kubernetes v1.36.1)');
+  t.regex(clashReason(user!), /is not evidence about a cluster the user named/);
+  // Like with like, including a run inferred from an older file: no clash.
+  t.is(diffResults(base, next).provenanceClash, undefined);
+  t.is(diffResults(fixture('lab.json'), fixture('lab.json')).provenanceClash, undefined);
+});
+
+test('both sides hold the same kinds, but one cell moved from a kind cluster to the user cluster: a clash', (t) => {
+  const next = fixture('new.json');
+  const [iptables, bpf] = next.runs.map((run) => run.id);
+  const before = withProvenance(next, userCluster, [bpf!]);
+  const after = withProvenance(next, userCluster, [iptables!]);
+  const clash = diffResults(before, after).provenanceClash;
+  t.is(clash?.base.kind, 'kind-cluster');
+  t.is(clash?.new.kind, 'user-cluster');
+  t.is(diffResults(before, before).provenanceClash, undefined);
+});
+
+test('a diff asked for across provenance says so first', (t) => {
+  const diff = diffResults(fixture('lab.json'), fixture('new.json'));
+  t.regex(
+    renderDiffText(diff),
+    /^warning: compared across provenance \(--across-provenance\): base is kernel-lab evidence \(kernel lab on Linux .*\), new kind-cluster evidence \(kind cluster for stack .*\); a changed flow may be the other kind of evidence, not a change\n\nbase: lab-sidecar-20260314010000, lab-ambient-20260314010000\n {2}lab-sidecar: Istio 1\.30\.3 sidecar \[kernel lab\]\n/,
+  );
+  t.regex(renderDiffMarkdown(diff), /^# gauntlet diff: .*\n\n> ⚠️ warning: compared across provenance/);
+  t.false(renderDiffText(diffResults(base, fixture('new.json'))).includes('warning'));
 });

@@ -16,7 +16,7 @@ import { renderJunit } from '../../../reports/junit.ts';
 import { markdownMaxBytes, renderMarkdown } from '../../../reports/markdown.ts';
 import { renderOscal } from '../../../reports/oscal.ts';
 import { buildReportModel } from '../../../reports/summary-model.ts';
-import { findCheck, fixture, fixtureText } from './_fixtures.ts';
+import { findCheck, fixture, fixtureText, markdownRow } from './_fixtures.ts';
 
 const now = new Date('2026-03-16T08:00:00Z');
 const controls = loadControls();
@@ -43,20 +43,6 @@ const apiserver = 'calico-bpf-sidecar-cni/outside-mesh-targets/open/apiserver';
 const hijack = 'calico-bpf-sidecar-cni/quitquitquit-hijack/default/hijack-to-db';
 const udpEchoAnswer = 'udp echo "db", saw source 192.168.12.7, no proxy mark seen';
 const tlsAnswer = 'TLS handshake (TLSv1.3), certificate CN=kube-apiserver issued by CN=kubernetes';
-
-/** The cells of one Markdown table row, by the table's column titles. */
-function markdownRow(markdown: string, header: string, rowStart: string): Record<string, string> {
-  const lines = markdown.split('\n');
-  const cells = (line: string) =>
-    line
-      .slice(2, -2)
-      .split(/(?<!\\) \| /)
-      .map((text) => text.trim());
-  const titles = cells(lines.find((line) => line.startsWith(header)) ?? '');
-  const row = lines.find((line) => line.startsWith(rowStart));
-  if (!row || titles.length === 0) throw new Error(`no row ${rowStart} under ${header}`);
-  return Object.fromEntries(cells(row).map((text, index) => [titles[index], text]));
-}
 
 test('junit.xml parses back with the attributes CI reporters read', (t) => {
   const results = waivedNew();
@@ -212,7 +198,7 @@ test('summary.md: verdict, regressions first with control ids, then the grid', (
     lines.some(
       (line) =>
         line.startsWith(
-          '| udp-escape/default-deny: udp-to-db: attacker → db:5353 | calico-nftables-ambient | blocked by network-policy | reached (connected)',
+          '| udp-escape/default-deny: udp-to-db: attacker → db:5353 | calico-nftables-ambient | 🐳 kind cluster | blocked by network-policy | reached (connected)',
         ) && line.includes('`pci-dss-4.0:1.3.2`'),
     ),
   );
@@ -225,7 +211,7 @@ test('summary.md: verdict, regressions first with control ids, then the grid', (
 
 test('summary.md: who answered each listed flow, and which reached flow recorded no answer', (t) => {
   const markdown = renderMarkdown(buildReportModel(waivedNew(), controls, now));
-  const failures = '| Flow | Stack | Expected | Got | Answered by |';
+  const failures = '| Flow | Stack | Evidence from | Expected | Got | Answered by |';
   t.is(
     markdownRow(markdown, failures, '| udp-escape/default-deny: udp-to-db:')['Answered by'],
     udpEchoAnswer,
@@ -237,7 +223,7 @@ test('summary.md: who answered each listed flow, and which reached flow recorded
     ],
     '—',
   );
-  const waived = markdownRow(markdown, '| Test id | Waived outcome |', `| \`${hijack}\``);
+  const waived = markdownRow(markdown, '| Test id | Evidence from | Waived outcome |', `| \`${hijack}\``);
   t.is(waived['Waiver'], 'SEC-1042');
   t.is(waived['Answered by'], 'no destination answer recorded');
 });

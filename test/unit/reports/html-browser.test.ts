@@ -8,27 +8,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 import { chromium } from 'playwright-core';
 import { loadControls } from '../../../harness/catalog/controls-file.ts';
 import { describeAnswer } from '../../../harness/model/destination-answer.ts';
-import { parseResults } from '../../../harness/model/results.ts';
+import type { Results } from '../../../harness/model/results.ts';
+import { mergeResults, parseResults } from '../../../harness/model/results.ts';
 import { renderHtml } from '../../../reports/html.ts';
+import type { ReportModel } from '../../../reports/summary-model.ts';
 import { buildReportModel } from '../../../reports/summary-model.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const fixture = new URL('../../fixtures/results/new.json', import.meta.url);
 
-test('report.html renders, filters by outcome and control, and opens a flow', async (t) => {
+/** A headless Chromium closed when the test ends. */
+async function launch(t: ExecutionContext) {
   if (!existsSync(chromiumPath))
     t.fail(
       `${chromiumPath} is missing: apt-get install chromium (the HTML report test needs a headless browser)`,
     );
-  const results = parseResults(readFileSync(fixture, 'utf8'), 'new.json');
-  const model = buildReportModel(results, loadControls(), new Date('2026-03-16T08:00:00Z'));
-  const dir = mkdtempSync(join(tmpdir(), 'gauntlet-html-'));
-  const file = join(dir, 'report.html');
-  writeFileSync(file, renderHtml(model));
-
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -43,6 +41,21 @@ test('report.html renders, filters by outcome and control, and opens a flow', as
     ],
   });
   t.teardown(() => browser.close());
+  return browser;
+}
+
+/** report.html of `results`, written to a new folder. */
+function writeReport(results: Results): { file: string; model: ReportModel } {
+  const model = buildReportModel(results, loadControls(), new Date('2026-03-16T08:00:00Z'));
+  const file = join(mkdtempSync(join(tmpdir(), 'gauntlet-html-')), 'report.html');
+  writeFileSync(file, renderHtml(model));
+  return { file, model };
+}
+
+test('report.html renders, filters by outcome and control, and opens a flow', async (t) => {
+  const results = parseResults(readFileSync(fixture, 'utf8'), 'new.json');
+  const { file, model } = writeReport(results);
+  const browser = await launch(t);
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -130,4 +143,48 @@ test('report.html renders, filters by outcome and control, and opens a flow', as
   mkdirSync('test-results', { recursive: true });
   await page.selectOption('#depth-scenario', 'udp-escape');
   await page.screenshot({ path: 'test-results/report.png', fullPage: true });
+});
+
+test('report.html over lab and cluster results: a provenance badge on every flow, a filter by provenance', async (t) => {
+  const read = (name: string) =>
+    parseResults(readFileSync(new URL(`../../fixtures/results/${name}`, import.meta.url), 'utf8'), name);
+  const results = mergeResults([read('new.json'), read('lab.json')]);
+  const { file } = writeReport(results);
+  const browser = await launch(t);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(pathToFileURL(file).href);
+  const rows = page.locator('#flows tbody tr.flow');
+  const badges = async () => rows.locator('td:nth-child(3) .prov').allTextContents();
+  const isLab = (stack: string) => stack.startsWith('lab-');
+  t.is(await rows.count(), results.checks.length);
+  // Every row's badge is its own run's kind, in the order the rows are listed.
+  const stacks = await rows.locator('td:nth-child(2)').allTextContents();
+  t.deepEqual(
+    await badges(),
+    stacks.map((stack) => (isLab(stack) ? 'kernel lab' : 'kind cluster')),
+  );
+  await page.selectOption('#provenance-filter', 'kernel-lab');
+  t.is(await rows.count(), results.checks.filter((check) => isLab(check.stack)).length);
+  t.true((await badges()).every((badge) => badge === 'kernel lab'));
+  t.is((await page.locator('#match-count').textContent()) ?? '', `6 of ${results.checks.length} flows`);
+  await rows.first().click();
+  t.regex(
+    (await page.locator('#flows tbody tr.detail dl').textContent()) ?? '',
+    /Evidence fromkernel lab: kernel lab on Linux 6\.1\.0-31-amd64 with Istio 1\.30\.3 capture rules/,
+  );
+  await page.selectOption('#provenance-filter', 'kind-cluster');
+  t.is(await rows.count(), results.checks.filter((check) => !isLab(check.stack)).length);
+  t.true((await badges()).every((badge) => badge === 'kind cluster'));
+  // The matrix's column heads name the kind of each stack's evidence.
+  await page.selectOption('#depth-scenario', 'kernel-lab');
+  t.deepEqual(await page.locator('#depth-matrix th .prov').allTextContents(), [
+    'kind cluster',
+    'kind cluster',
+    'kind cluster',
+    'kernel lab',
+    'kernel lab',
+  ]);
+  t.deepEqual(errors, [], 'no script errors');
 });

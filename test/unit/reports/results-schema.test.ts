@@ -5,6 +5,7 @@ import test from 'ava';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { GauntletError } from '../../../harness/errors.ts';
+import { provenanceOf } from '../../../harness/model/provenance.ts';
 import { mergeResults, parseResults, serializeResults } from '../../../harness/model/results.ts';
 import { resultsSchemaPath, resultsSchemaText } from '../../../reports/write-results-schema.ts';
 import { craftedFixtureFiles } from '../../support/result-fixtures.ts';
@@ -66,6 +67,31 @@ test('every reached check of the fixtures carries the destination answer but one
   );
 });
 
+test('the fixtures record where their evidence came from: kind clusters (one older run inferred) and the kernel lab', (t) => {
+  const kinds = (name: 'base.json' | 'new.json' | 'lab.json') =>
+    fixture(name).runs.map((run) => [
+      run.environment.stack,
+      run.provenance?.kind ?? 'none',
+      provenanceOf(run).kind,
+    ]);
+  t.deepEqual(kinds('base.json'), [
+    ['calico-iptables-sidecar', 'kind-cluster', 'kind-cluster'],
+    ['calico-bpf-sidecar-cni', 'kind-cluster', 'kind-cluster'],
+    ['calico-nftables-ambient', 'none', 'kind-cluster'],
+  ]);
+  t.true(kinds('new.json').every(([, recorded]) => recorded === 'kind-cluster'));
+  t.deepEqual(kinds('lab.json'), [
+    ['lab-sidecar', 'kernel-lab', 'kernel-lab'],
+    ['lab-ambient', 'kernel-lab', 'kernel-lab'],
+  ]);
+  const lab = fixture('lab.json');
+  t.true(lab.checks.every((check) => lab.runs.some((run) => run.id === check.runId)));
+  t.deepEqual(
+    fixture('new.json').runs.map((run) => run.unverifiedDownloads.length),
+    [0, 2, 0],
+  );
+});
+
 test('the committed fixtures are what `npm run fixtures` writes', (t) => {
   for (const [name, text] of Object.entries(craftedFixtureFiles()))
     t.is(fixtureText(name), text, `${name} is stale: run npm run fixtures`);
@@ -117,6 +143,46 @@ test('serialisation is stable: parse and serialise again gives the same text', (
   t.throws(() => serializeResults({ schemaVersion: 1, kind: 'gauntlet-results', runs: [], checks: [] }), {
     message: /serializeResults: invalid results at runs/,
   });
+});
+
+test('a check in any key order, with unsorted detail, serialises as its canonical line', (t) => {
+  const text = fixtureText('new.json');
+  const parsed = parseResults(text, 'new.json');
+  /** The same record with its keys in reverse order, all the way down (a free-form detail record). */
+  const reversed = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(reversed);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([key, item]) => [key, reversed(item)]),
+    );
+  };
+  // The check's own keys and its detail records reversed (the writer orders those two, nothing else).
+  const shuffled = parsed.checks.map((check, index) => {
+    const copy: Record<string, unknown> = Object.fromEntries(Object.entries(check).reverse());
+    copy['observation'] = { ...check.observation, detail: reversed(check.observation.detail) };
+    copy['attempts'] = check.attempts.map((attempt) =>
+      attempt.detail ? { ...attempt, detail: reversed(attempt.detail) } : attempt,
+    );
+    // A field the schema does not know is not written; detail is sorted as JavaScript orders keys.
+    if (index === 0) copy['note'] = 'not in the schema';
+    if (index === 1)
+      copy['observation'] = { ...check.observation, detail: { b: 1, '10': 2, '9': [{ z: 1, a: 2 }] } };
+    return copy;
+  });
+  const written = serializeResults(
+    { ...parsed, checks: shuffled as typeof parsed.checks },
+    { validate: false },
+  );
+  const lines = written.split('\n');
+  const original = text.split('\n');
+  t.is(lines.length, original.length);
+  const differing = lines.flatMap((line, index) => (line === original[index] ? [] : [index]));
+  // Only the check whose detail was replaced differs, and it is written sorted.
+  t.is(differing.length, 1);
+  t.regex(lines[differing[0]!]!, /"detail":\{"9":\[\{"a":2,"z":1\}\],"10":2,"b":1\}/);
+  t.false(written.includes('not in the schema'));
 });
 
 test('merge keeps every run and refuses the same matrix cell twice', (t) => {
