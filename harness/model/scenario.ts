@@ -58,6 +58,12 @@ export const PodWorkload = z
     serviceAccount: Identifier.optional(),
     /** Schedule this pod on the node of that workload's pod (some bypasses exist only within a node). */
     colocateWith: Identifier.optional(),
+    /**
+     * Schedule this pod on another node than that workload's pod (required pod anti-affinity on the
+     * node hostname): same-node and cross-node flows take different paths (ztunnel's local fast path,
+     * the node where Calico enforces on both ends).
+     */
+    avoid: Identifier.optional(),
     labels: labelMap.optional(),
     annotations: labelMap.optional(),
     /** What the pod serves (the agent's serve mode); a Service exposes the same ports. */

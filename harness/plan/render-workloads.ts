@@ -218,6 +218,24 @@ function colocation(workload: string, context: WorkloadRenderContext): Record<st
   };
 }
 
+/**
+ * Keeps a pod off the node of another workload's pod (required pod anti-affinity on the node
+ * hostname), so that a flow between them crosses nodes: same-node and cross-node flows take
+ * different paths (kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity).
+ */
+function antiColocation(workload: string, context: WorkloadRenderContext): Record<string, unknown> {
+  const { podAffinity } = colocation(workload, context);
+  return { podAntiAffinity: podAffinity };
+}
+
+/** The pod's affinity: with a workload's node (colocateWith), away from one (avoid), or both. */
+function placement(workload: PodToStart['spec'], context: WorkloadRenderContext): Record<string, unknown> {
+  return {
+    ...(workload.colocateWith ? colocation(workload.colocateWith, context) : {}),
+    ...(workload.avoid ? antiColocation(workload.avoid, context) : {}),
+  };
+}
+
 export function renderDeployment(pod: PodToStart, context: WorkloadRenderContext): KubeObject {
   const workload = pod.spec;
   // An opted-out twin keeps its workload's `app` label: the attacker edits its own pod's mesh
@@ -246,7 +264,7 @@ export function renderDeployment(pod: PodToStart, context: WorkloadRenderContext
         },
         spec: {
           serviceAccountName: serviceAccountName(pod.workload, workload),
-          ...(workload.colocateWith ? { affinity: colocation(workload.colocateWith, context) } : {}),
+          ...(workload.colocateWith || workload.avoid ? { affinity: placement(workload, context) } : {}),
           ...(workload.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
           // Probes are short-lived: no reason to wait 30 s for a graceful stop at cleanup.
           terminationGracePeriodSeconds: 2,

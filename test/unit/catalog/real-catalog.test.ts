@@ -33,6 +33,7 @@ const expectedScenarios = [
   'capture-exclusions',
   'sidecar-status-ports',
   'istiod-target',
+  'node-placement',
 ];
 
 // With the lab's case ids, as the CLI loads it: every `confidence: lab` names a real case.

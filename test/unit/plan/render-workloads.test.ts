@@ -197,3 +197,49 @@ test('colocateWith puts the pod on the node of the other workload', (t) => {
   t.true(spec['hostNetwork']);
   for (const deployment of deployments) t.notThrows(() => validateRendered(deployment));
 });
+
+test('avoid keeps the pod off the node of the other workload, beside a colocateWith', (t) => {
+  const apart = Scenario.parse({
+    ...scenario,
+    workloads: {
+      ...scenario.workloads,
+      attacker: { namespace: 'shop', role: 'attacker', avoid: 'web' },
+      near: { namespace: 'legacy', role: 'client', mesh: 'outside', colocateWith: 'legacy', avoid: 'web' },
+    },
+  });
+  const { deployments } = renderWorkloads({
+    runId: 'r1',
+    instance: 'r1-abcde',
+    scenario: apart,
+    variant: 'open',
+    mesh: 'ambient',
+    admission: 'privileged',
+    namespaces: new Map([
+      ['shop', 'ns-shop'],
+      ['legacy', 'ns-legacy'],
+    ]),
+    image: 'gauntlet-probe:test',
+  });
+  const affinityOf = (name: string) =>
+    (
+      deployments.find((deployment) => deployment.metadata.name === name)?.['spec'] as {
+        template: { spec: Record<string, unknown> };
+      }
+    ).template.spec['affinity'];
+  const term = (workload: string, namespace: string) => ({
+    labelSelector: {
+      matchLabels: { 'gauntlet.dev/deployment': workload, 'gauntlet.dev/instance': 'r1-abcde' },
+    },
+    namespaces: [namespace],
+    topologyKey: 'kubernetes.io/hostname',
+  });
+  t.deepEqual(affinityOf('attacker'), {
+    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('web', 'ns-shop')] },
+  });
+  t.deepEqual(affinityOf('near'), {
+    podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('legacy', 'ns-legacy')] },
+    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('web', 'ns-shop')] },
+  });
+  t.is(affinityOf('web'), undefined);
+  for (const deployment of deployments) t.notThrows(() => validateRendered(deployment));
+});
