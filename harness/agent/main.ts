@@ -1,7 +1,7 @@
 // The probe agent: the one program that runs inside probe pods (bundled to dist/agent.mjs, Node 18+,
 // no node_modules; python3 for raw/packet/mark sockets).
 //   node agent.mjs probe                 JSON batch on stdin, one observation line per probe on stdout
-//   node agent.mjs serve --tcp 8080 --http 8081 --udp 5353 --relay 4789 --dns 53 [--name N]
+//   node agent.mjs serve --tcp 8080 --http 8081 --udp 5353 --relay 4789 --dns 53 [--sctp 9] [--ip-protocol 253] [--name N]
 //   node agent.mjs forward ...           internal: the envoy-quitquitquit hijacker (as UID 1337)
 //   node agent.mjs probe-one             internal: one probe from stdin (run-as-1337's child)
 import { hostname } from 'node:os';
@@ -14,7 +14,7 @@ import { runProbe } from './run-probe.ts';
 import { serve } from './serve/serve.ts';
 
 const usage = `usage: agent.mjs probe < batch.json
-       agent.mjs serve [--tcp PORT]... [--http PORT]... [--udp PORT]... [--relay PORT]... [--dns PORT]... [--dns-answer IP] [--host IP] [--name NAME]`;
+       agent.mjs serve [--tcp PORT]... [--http PORT]... [--udp PORT]... [--relay PORT]... [--dns PORT]... [--sctp PORT]... [--ip-protocol N]... [--dns-answer IP] [--host IP] [--name NAME]`;
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -36,6 +36,15 @@ function ports(values: string[] | undefined, flag: string): number[] {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new BatchError(`--${flag} must be a port (1-65535), got "${value}"`);
     return port;
+  });
+}
+
+function ipProtocols(values: string[] | undefined): number[] {
+  return (values ?? []).map((value) => {
+    const protocol = Number(value);
+    if (!Number.isInteger(protocol) || protocol < 1 || protocol > 255)
+      throw new BatchError(`--ip-protocol must be an IP protocol number (1-255), got "${value}"`);
+    return protocol;
   });
 }
 
@@ -79,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
           udp: { type: 'string', multiple: true },
           relay: { type: 'string', multiple: true },
           dns: { type: 'string', multiple: true },
+          sctp: { type: 'string', multiple: true },
+          'ip-protocol': { type: 'string', multiple: true },
           'dns-answer': { type: 'string' },
           host: { type: 'string' },
           name: { type: 'string' },
@@ -93,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
         relay: ports(values.relay, 'relay'),
         dns: ports(values.dns, 'dns'),
         dnsAnswer: values['dns-answer'] ?? '127.0.0.1',
+        sctp: ports(values.sctp, 'sctp'),
+        ipProtocol: ipProtocols(values['ip-protocol']),
       });
       process.stdout.write(`${JSON.stringify({ serving: true, pid: process.pid })}\n`);
       await waitForSignal();

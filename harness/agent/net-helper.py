@@ -1,6 +1,7 @@
 # gauntlet agent's network helper: the socket kinds Node.js does not offer. Node has no AF_INET
 # SOCK_RAW, no AF_PACKET and no SO_MARK, so the agent runs this program (Python 3 standard library
-# only; the probe image has python3) for raw-syn, packet-syn, spoof-source and the so-mark prelude.
+# only; the probe image has python3) for raw-syn, packet-syn, spoof-source, icmp, sctp, ip-protocol,
+# the so-mark prelude and `agent serve --ip-protocol/--sctp` listeners.
 # Usage: python3 -c "$SOURCE" '<json request>'; prints one JSON result line on stdout.
 # It is embedded in dist/agent.mjs by scripts/build-agent.mjs.
 import errno
@@ -16,6 +17,8 @@ import time
 SO_MARK = 36  # linux include/uapi/asm-generic/socket.h
 ETH_P_IP = 0x0800
 PACKET_OUTGOING = 4  # linux include/uapi/linux/if_packet.h
+IP_RECVERR = 11  # linux include/uapi/linux/in.h
+IPPROTO_SCTP = 132
 
 
 class Failed(Exception):
@@ -266,7 +269,8 @@ def marked_socket(kind, mark):
 
 def connect_error(error, step):
     name = errno_name(error)
-    outcome = {"ECONNREFUSED": "refused", "ECONNRESET": "reset", "EHOSTUNREACH": "unreachable",
+    # ENOPROTOOPT: an ICMP protocol-unreachable (linux net/ipv4/icmp.c icmp_err_convert): nothing takes that protocol.
+    outcome = {"ECONNREFUSED": "refused", "ENOPROTOOPT": "refused", "ECONNRESET": "reset", "EHOSTUNREACH": "unreachable",
                "ENETUNREACH": "unreachable", "ETIMEDOUT": "timeout"}.get(name, "error")
     return {"outcome": outcome, "errno": name, "step": step, "message": str(error)}
 
@@ -327,6 +331,218 @@ def marked_datagram(request):
     return {"outcome": "timeout"}
 
 
+def icmp_socket():
+    """An ICMP socket: first a ping socket (SOCK_DGRAM, IPPROTO_ICMP), which Linux grants without any
+    capability to a process whose group is inside net.ipv4.ping_group_range (man 7 icmp, "ping_group_range";
+    linux net/ipv4/ping.c ping_init_sock; containerd sets the range to all groups in pods, its
+    enable_unprivileged_icmp default), then a raw ICMP socket, which needs CAP_NET_RAW (man 7 raw).
+    Neither: the pod lacks the privilege, prelude-failed EACCES/EPERM (blocked by capability)."""
+    try:
+        return socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP), "ping"
+    except OSError as ping_error:
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP), "raw"
+        except OSError as error:
+            raise Failed("prelude-failed", errno_name(error), "socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)",
+                         "no ping socket (%s: group outside net.ipv4.ping_group_range) and no raw socket (%s)"
+                         % (errno_name(ping_error), error))
+
+
+def icmp_echo(request):
+    """An ICMP echo request; reached only on the echo reply whose source is the destination itself.
+    Istio's capture rules match `-p tcp` (and ambient's also UDP/53): ICMP leaves untouched."""
+    host = request["host"]
+    deadline = time.monotonic() + request["timeoutMs"] / 1000.0
+    sock, kind = icmp_socket()
+    ident = random.randint(1, 0xFFFF)
+    payload = ("gauntlet-" + request["id"]).encode()[:64]
+    header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
+    packet = header[:2] + struct.pack("!H", checksum(header + payload)) + header[4:] + payload
+    try:
+        sock.sendto(packet, (host, 0))
+    except OSError as error:
+        return connect_error(error, "sendto(ICMP echo request)")
+    while True:
+        left = remaining(deadline)
+        if left <= 0:
+            return {"outcome": "timeout", "evidence": {}}
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            continue
+        data, address = sock.recvfrom(65535)
+        ttl = None
+        if kind == "raw":
+            # A raw ICMP socket reads the IP header too; a ping socket only the ICMP message (its id
+            # is the socket's own, chosen by the kernel, and only its replies arrive).
+            if len(data) < 28:
+                continue
+            ttl = data[8]
+            data = data[(data[0] & 0x0F) * 4:]
+        if len(data) < 8 or address[0] != host:
+            continue
+        kind_of, code = data[0], data[1]
+        if kind_of != 0 or data[8:] != payload:
+            continue
+        if kind == "raw" and struct.unpack("!H", data[4:6])[0] != ident:
+            continue
+        icmp = {"type": kind_of, "code": code, "from": address[0], "socket": kind}
+        if ttl is not None:
+            icmp["ttl"] = ttl
+        return {"outcome": "connected", "evidence": {"icmp": icmp}}
+
+
+def raw_protocol_socket(protocol):
+    sock = privileged("socket(AF_INET, SOCK_RAW, %d)" % protocol,
+                      lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, protocol))
+    # ICMP errors (protocol unreachable: nothing takes that protocol there) come back as recv errors.
+    sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+    return sock
+
+
+def ip_probe(request):
+    """A raw IP packet of protocol N (253 and 254 are for experiments, RFC 3692) to a gauntlet listener
+    (`agent serve --ip-protocol N`), which answers with its identity and the source it saw. The
+    capture rules match TCP only, so nothing redirects it; only the node can drop it."""
+    host, protocol = request["host"], request["ipProtocol"]
+    deadline = time.monotonic() + request["timeoutMs"] / 1000.0
+    sock = raw_protocol_socket(protocol)
+    payload = json.dumps({"gauntlet": "ip-probe", "id": request["id"]}).encode()
+    try:
+        sock.sendto(payload, (host, 0))
+    except OSError as error:
+        return connect_error(error, "sendto(IP protocol %d)" % protocol)
+    while True:
+        left = remaining(deadline)
+        if left <= 0:
+            return {"outcome": "timeout", "evidence": {}}
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            continue
+        try:
+            data, address = sock.recvfrom(65535)
+        except OSError as error:
+            return connect_error(error, "recv(IP protocol %d)" % protocol)
+        if address[0] != host or len(data) < 20:
+            continue
+        try:
+            echo = json.loads(data[(data[0] & 0x0F) * 4:].decode())
+        except ValueError:
+            continue
+        if not isinstance(echo, dict) or echo.get("service") != "gauntlet-echo" or echo.get("id") != request["id"]:
+            continue
+        return {"outcome": "connected", "evidence": {"echo": echo, "sourceSeen": echo.get("peer", {}).get("address"),
+                                                     "replyTtl": data[8]}}
+
+
+def ip_serve(request):
+    """`agent serve --ip-protocol N`: a raw socket of protocol N answers each gauntlet probe with an
+    echo report (who it is, the source it saw). Runs until killed; prints one line once listening."""
+    protocol, name = request["ipProtocol"], request["name"]
+    sock = raw_protocol_socket(protocol)
+    sys.stdout.write(json.dumps({"listening": "ip-protocol", "protocol": protocol}) + "\n")
+    sys.stdout.flush()
+    while True:
+        try:
+            data, address = sock.recvfrom(65535)
+        except OSError:
+            continue
+        if len(data) < 20:
+            continue
+        try:
+            asked = json.loads(data[(data[0] & 0x0F) * 4:].decode())
+        except ValueError:
+            continue
+        if not isinstance(asked, dict) or asked.get("gauntlet") != "ip-probe":
+            continue
+        report = {"service": "gauntlet-echo", "kind": "ip-protocol", "name": name, "protocol": protocol,
+                  "id": asked.get("id"), "peer": {"address": address[0], "port": 0},
+                  "local": {"address": socket.inet_ntoa(data[16:20]), "port": 0}}
+        try:
+            sock.sendto(json.dumps(report).encode(), (address[0], 0))
+        except OSError:
+            pass
+
+
+def sctp_socket():
+    try:
+        return socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SCTP)
+    except OSError as error:
+        if error.errno in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT, errno.EAFNOSUPPORT):
+            raise Failed("error", errno_name(error), "socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP)",
+                         "this kernel has no SCTP (the sctp module is not loaded): the probe cannot run here")
+        raise
+
+
+def sctp_probe(request):
+    """An SCTP association (the kernel's INIT, INIT-ACK, COOKIE-ECHO, COOKIE-ACK) to a gauntlet SCTP
+    echo (`agent serve --sctp PORT`), then a line it echoes with its identity. Needs the kernel's sctp
+    module on both ends; without it the probe reports an error (a harness fault), never a verdict."""
+    deadline = time.monotonic() + request["timeoutMs"] / 1000.0
+    sock = sctp_socket()
+    started = time.monotonic()
+    sock.settimeout(max(0.05, remaining(deadline)))
+    try:
+        sock.connect((request["host"], request["port"]))
+    except socket.timeout:
+        return {"outcome": "timeout"}
+    except OSError as error:
+        return connect_error(error, "connect")
+    connect_ms = (time.monotonic() - started) * 1000.0
+    sock.sendall(("gauntlet-" + request["id"] + "\n").encode())
+    received = b""
+    try:
+        while remaining(deadline) > 0 and b"\n" not in received:
+            sock.settimeout(remaining(deadline))
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    except socket.timeout:
+        pass
+    except OSError as error:
+        if not received:
+            result = connect_error(error, "read")
+            result["connectMs"] = connect_ms
+            return result
+    sock.close()
+    try:
+        echo = json.loads(received.decode("utf-8", "replace").split("\n")[0])
+    except ValueError:
+        echo = None
+    evidence = {"sctp": {"association": True}}
+    if isinstance(echo, dict) and echo.get("service") == "gauntlet-echo":
+        evidence.update({"echo": echo, "sourceSeen": echo.get("peer", {}).get("address"), "exchanged": True})
+    elif received:
+        evidence["body"] = received.decode("utf-8", "replace")[:200]
+    else:
+        evidence["silent"] = True
+    return {"outcome": "connected", "connectMs": connect_ms, "evidence": evidence}
+
+
+def sctp_serve(request):
+    """`agent serve --sctp PORT`: an SCTP echo (kernel sctp module needed) that answers each line with
+    its identity and the peer it saw."""
+    server = sctp_socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((request.get("host", "0.0.0.0"), request["port"]))
+    server.listen(64)
+    sys.stdout.write(json.dumps({"listening": "sctp", "port": request["port"]}) + "\n")
+    sys.stdout.flush()
+    while True:
+        connection, peer = server.accept()
+        try:
+            connection.settimeout(5)
+            connection.recv(65536)
+            local = connection.getsockname()
+            report = {"service": "gauntlet-echo", "kind": "sctp", "name": request["name"],
+                      "peer": {"address": peer[0], "port": peer[1]}, "local": {"address": local[0], "port": local[1]}}
+            connection.sendall((json.dumps(report) + "\n").encode())
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+
 OPERATIONS = {
     "raw-syn": raw_syn,
     "spoof-tcp": lambda request: raw_syn(request, request["spoof"]["source"]),
@@ -334,6 +550,11 @@ OPERATIONS = {
     "packet-syn": packet_syn,
     "mark-stream": marked_stream,
     "mark-datagram": marked_datagram,
+    "icmp-echo": icmp_echo,
+    "ip-probe": ip_probe,
+    "ip-serve": ip_serve,
+    "sctp": sctp_probe,
+    "sctp-serve": sctp_serve,
 }
 
 

@@ -51,6 +51,8 @@ export const ProbeRequest = z
     /** envoy-quitquitquit: where the proxy's admin and outbound listener are (Istio defaults). */
     adminPort: Port.default(15000),
     hijackPort: Port.default(15001),
+    /** ip-protocol: the IP protocol number to send (default 253: 253 and 254 are for experiments, RFC 3692). */
+    ipProtocol: z.number().int().min(1).max(255).optional(),
     /** so-mark: the mark to set (ambient's ztunnel mark 0x539 = 1337 by default). */
     mark: z.number().int().min(1).max(0xffffffff).default(0x539),
   })
@@ -74,6 +76,11 @@ export const ProbeRequest = z
       probe.application === undefined || probe.technique === 'tcp' || probe.technique === 'udp-tunnel',
       'application',
       'application goes with technique tcp or udp-tunnel',
+    );
+    need(
+      probe.ipProtocol === undefined || probe.technique === 'ip-protocol',
+      'ipProtocol',
+      'ipProtocol goes with technique ip-protocol',
     );
     need(new Set(probe.preludes).size === probe.preludes.length, 'preludes', 'a prelude is listed twice');
   });
@@ -112,7 +119,7 @@ export type PeerAddress = z.infer<typeof PeerAddress>;
 export const EchoReport = z
   .object({
     service: z.literal('gauntlet-echo'),
-    kind: z.enum(['tcp', 'http', 'udp']),
+    kind: z.enum(['tcp', 'http', 'udp', 'sctp', 'ip-protocol']),
     name: z.string(),
     peer: PeerAddress,
     local: PeerAddress,
@@ -180,6 +187,19 @@ export const Evidence = z
     /** spoof-source over TCP is blind: the answer goes to the forged address. */
     blind: z.boolean().optional(),
     relay: z.object({ host: z.string(), port: z.number().int() }).optional(),
+    /** icmp: the echo reply (type 0) and who sent it; `socket` is a ping socket or a raw one. */
+    icmp: z
+      .object({
+        type: z.number().int(),
+        code: z.number().int(),
+        from: z.string(),
+        socket: z.enum(['ping', 'raw']),
+        ttl: z.number().int().optional(),
+      })
+      .strict()
+      .optional(),
+    /** sctp: the association completed (the destination's kernel answered INIT and COOKIE-ECHO). */
+    sctp: z.object({ association: z.boolean() }).strict().optional(),
     /** tcp / udp-tunnel: the echo repeated our line. */
     exchanged: z.boolean().optional(),
   })

@@ -12,6 +12,7 @@ import { httpProbe } from './techniques/http.ts';
 import { markedProbe } from './techniques/marked.ts';
 import { rawProbe } from './techniques/raw.ts';
 import { tcpProbe } from './techniques/tcp.ts';
+import { unproxiedProbe } from './techniques/unproxied.ts';
 import { udpTunnelProbe } from './techniques/udp-tunnel.ts';
 import { udpProbe } from './techniques/udp.ts';
 
@@ -27,6 +28,9 @@ const techniques: Record<
   'raw-syn': rawProbe,
   'packet-syn': rawProbe,
   'spoof-source': rawProbe,
+  icmp: unproxiedProbe,
+  sctp: unproxiedProbe,
+  'ip-protocol': unproxiedProbe,
 };
 
 function observation(

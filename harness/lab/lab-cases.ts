@@ -23,6 +23,10 @@ export const ports = {
   relay: 4789,
   postgres: 5432,
 } as const;
+/** The IP protocol of the ip-protocol cases, answered by the targets' `serve --ip-protocol` (RFC 3692: experimental). */
+export const labIpProtocol = 253;
+/** icmp and ip-protocol have no port: the agent ignores it; results record this one. */
+export const noPort = 1;
 export const probeTimeoutMs = 1000;
 export const kubeletProbeSource = '169.254.7.127';
 
@@ -168,6 +172,72 @@ const dropTcpToTarget =
   ({ topology }) =>
     nodeDrop(from, ['-p', 'tcp', '-d', topology.pod('target').address])(topology);
 const postgresProbe = () => ({ application: 'postgres' as const });
+
+/**
+ * ICMP and a raw IP protocol from the meshed attacker, with and without a node-side drop of that
+ * protocol. Neither mesh captures them: the sidecar's nat rules redirect `-p tcp` only
+ * (harness/lab/rules/istio-1.30.5/sidecar-capture.v4.rules lines 14-16: `-A ISTIO_REDIRECT -p tcp -j
+ * REDIRECT --to-ports 15001`, `-A ISTIO_IN_REDIRECT -p tcp ...`, `-A PREROUTING -p tcp -j
+ * ISTIO_INBOUND`; every other packet runs off the end of ISTIO_OUTPUT's chain into the ACCEPT policy),
+ * and ambient's in-pod rules `-p tcp` and `-p udp --dport 53` only (ambient-inpod.v4.rules lines
+ * 21-26). Only the node (a NetworkPolicy, here a FORWARD drop of that protocol) can stop them.
+ * SCTP has no lab case: this kernel may lack the sctp module (the probe then reports an error).
+ */
+function uncapturedProtocolCases(mesh: string): LabCase[] {
+  const dropProtocol =
+    (protocol: string): Arrange =>
+    ({ topology }) =>
+      nodeDrop('attacker', ['-p', protocol, '-d', topology.pod('target').address])(topology);
+  const common = { from: 'attacker', to: 'target', port: noPort } as const;
+  return [
+    {
+      id: 'icmp-uncaptured',
+      title: `ICMP echo from the ${mesh} pod, no node rule`,
+      technique: 'icmp',
+      defence: 'node drops ICMP to target',
+      defended: false,
+      ...common,
+      expect: 'reached',
+      why: `the ${mesh} capture redirects TCP only: the echo request leaves untouched and the target's kernel answers`,
+    },
+    {
+      id: 'icmp-node-drop',
+      title: `ICMP echo from the ${mesh} pod under a node-side ICMP drop`,
+      technique: 'icmp',
+      defence: 'node drops ICMP to target',
+      defended: true,
+      ...common,
+      arrange: dropProtocol('icmp'),
+      expect: 'blocked',
+      layer: 'network-policy',
+      why: 'only the node can stop ICMP: its drop leaves the echo request unanswered',
+    },
+    {
+      id: 'ip-protocol-uncaptured',
+      title: `IP protocol ${labIpProtocol} from the ${mesh} pod, no node rule`,
+      technique: 'ip-protocol',
+      defence: `node drops IP protocol ${labIpProtocol} to target`,
+      defended: false,
+      ...common,
+      probe: () => ({ ipProtocol: labIpProtocol }),
+      expect: 'reached',
+      why: `no capture rule matches protocol ${labIpProtocol}: the target's listener answers with its identity and sees the attacker's own address`,
+    },
+    {
+      id: 'ip-protocol-node-drop',
+      title: `IP protocol ${labIpProtocol} from the ${mesh} pod under a node-side drop of it`,
+      technique: 'ip-protocol',
+      defence: `node drops IP protocol ${labIpProtocol} to target`,
+      defended: true,
+      ...common,
+      probe: () => ({ ipProtocol: labIpProtocol }),
+      arrange: dropProtocol(String(labIpProtocol)),
+      expect: 'blocked',
+      layer: 'network-policy',
+      why: 'only the node can stop it: the drop leaves the packet unanswered',
+    },
+  ];
+}
 
 /** The meshed attacker's flows to the target while the node drops them (a NetworkPolicy behind the proxy). */
 const dropBehindProxy = {
@@ -538,6 +608,7 @@ export const sidecarGroup: LabGroup = {
       ...proxyGivesUpFirst(1200),
       why: 'the sidecar accepts, never reads the startup message, and closes when its connect times out: no PostgreSQL message comes back (a reset, the bytes were unread)',
     },
+    ...uncapturedProtocolCases('sidecar'),
   ],
 };
 
@@ -693,6 +764,7 @@ export const ambientGroup: LabGroup = {
       ...proxyGivesUpFirst(1200),
       why: 'ztunnel accepts and drops the connection when its connect times out: no PostgreSQL message comes back',
     },
+    ...uncapturedProtocolCases('ambient'),
   ],
 };
 

@@ -10,7 +10,7 @@ import type { Classification } from '../probe/classify.ts';
 import type { Shell } from '../shell.ts';
 import { root } from './identity.ts';
 import type { LabCase, LabContext, LabGroup } from './lab-cases.ts';
-import { ports, probeTimeoutMs } from './lab-cases.ts';
+import { labIpProtocol, ports, probeTimeoutMs } from './lab-cases.ts';
 import { probeOne, startServer } from './lab-agent.ts';
 import type { LabAgent } from './lab-agent.ts';
 import type { Launcher, RunningProcess } from './launcher.ts';
@@ -100,6 +100,8 @@ export async function startGroup(
           String(ports.dns),
           '--dns-answer',
           target.address,
+          '--ip-protocol',
+          String(labIpProtocol),
         ]),
       );
     }

@@ -25,6 +25,13 @@ export function techniqueProtocol(technique: Technique, spoofProtocol?: 'udp' | 
       return 'tcp';
     case 'spoof-source':
       return spoofProtocol === 'udp' ? 'udp' : 'tcp';
+    // Neither TCP nor UDP, and no port: the plans' and results' protocol field names only tcp, http
+    // and udp, so the connectionless ones count as datagrams and SCTP (a port-addressed stream) as tcp.
+    case 'icmp':
+    case 'ip-protocol':
+      return 'udp';
+    case 'sctp':
+      return 'tcp';
   }
 }
 

@@ -11,6 +11,11 @@ export const techniques = [
   'raw-syn', // a hand-built SYN on an AF_INET SOCK_RAW socket (still passes the pod's netfilter)
   'packet-syn', // a hand-built Ethernet frame on an AF_PACKET socket (skips the pod's iptables)
   'spoof-source', // a UDP datagram (or a blind TCP SYN) from a forged source address (e.g. 169.254.7.127)
+  // Protocols Istio's capture never redirects (its rules match `-p tcp`, ambient's also UDP/53): only
+  // the node (NetworkPolicy) can stop them.
+  'icmp', // an ICMP echo request; reached on the echo reply from the destination's own address
+  'sctp', // an SCTP association to a gauntlet SCTP echo (needs the kernel's sctp module at both ends)
+  'ip-protocol', // a raw IP packet of protocol N (default 253, RFC 3692) to a gauntlet listener of that protocol
 ] as const;
 export const Technique = z.enum(techniques);
 export type Technique = z.infer<typeof Technique>;

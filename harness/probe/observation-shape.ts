@@ -19,6 +19,7 @@ export const observationShapes = [
   'postgres-answer',
   'dns-reply',
   'syn-ack-network',
+  'icmp-echo-reply',
   'banner',
   // A proxy answered, or accepted and the destination never did.
   'http-rbac-denied',
@@ -71,6 +72,7 @@ interface EvidenceView {
   replyFlags?: string;
   body?: string;
   blind?: boolean;
+  icmp?: { type?: number; code?: number; from?: string; socket?: string; ttl?: number };
   dns?: { rcode?: number; answers?: string[] };
   postgres?: {
     authenticated?: boolean;
@@ -106,7 +108,10 @@ function echoAnswer(evidence: EvidenceView, status?: number): DestinationAnswer 
   const echo = evidence.echo;
   // Only our echo servers' own identity counts: anything else that parses as a report is not the destination.
   if (!echo || echo.service !== 'gauntlet-echo' || typeof echo.name !== 'string') return undefined;
-  const protocol = echo.kind === 'http' || echo.kind === 'udp' ? echo.kind : 'tcp';
+  // An answer's protocol is tcp, http or udp (harness/model/destination-answer.ts): a raw IP-protocol
+  // echo is a datagram like udp, an SCTP echo a stream on a port like tcp.
+  const protocol =
+    echo.kind === 'http' || echo.kind === 'udp' ? echo.kind : echo.kind === 'ip-protocol' ? 'udp' : 'tcp';
   return {
     kind: 'echo',
     protocol,
@@ -149,6 +154,18 @@ function connectedShape(observation: ObservationLike, evidence: EvidenceView): R
   }
   const echo = echoAnswer(evidence);
   if (echo) return { shape: 'echo', answer: echo };
+  // The ICMP helper reports only an echo reply whose source is the destination (net-helper.py icmp_echo).
+  if (evidence.icmp?.type === 0 && typeof evidence.icmp.from === 'string') {
+    const { from, ttl, socket } = evidence.icmp;
+    // No answer kind names ICMP yet: the reply's own facts go in as text.
+    return {
+      shape: 'icmp-echo-reply',
+      answer: {
+        kind: 'banner',
+        text: `ICMP echo reply from ${from}${ttl !== undefined ? ` (TTL ${ttl})` : ''}${socket ? ` to a ${socket} socket` : ''}`,
+      },
+    };
+  }
   if (evidence.postgres) {
     const postgres = evidence.postgres;
     const messages = postgresSpoke(postgres);

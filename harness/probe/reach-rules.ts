@@ -58,7 +58,7 @@ const proxyAccepted =
 export const reachRules: readonly ReachRule[] = [
   {
     shape: 'echo',
-    techniques: ['tcp', 'http', 'udp', 'udp-tunnel', 'spoof-source'],
+    techniques: ['tcp', 'http', 'udp', 'udp-tunnel', 'spoof-source', 'sctp', 'ip-protocol'],
     verdict: 'reached',
     reason: ({ technique }) =>
       technique === 'spoof-source'
@@ -96,8 +96,17 @@ export const reachRules: readonly ReachRule[] = [
     reason: () => 'the SYN-ACK came from the destination over the network',
   },
   {
+    // Only the destination's kernel answers an echo request from the destination's address: no mesh
+    // proxy takes ICMP (Istio's capture redirects TCP only, ambient's TCP and DNS).
+    shape: 'icmp-echo-reply',
+    techniques: ['icmp'],
+    verdict: 'reached',
+    reason: () =>
+      'the destination answered the ICMP echo request from its own address (no proxy captures ICMP)',
+  },
+  {
     shape: 'banner',
-    techniques: ['tcp', 'udp', 'udp-tunnel'],
+    techniques: ['tcp', 'udp', 'udp-tunnel', 'sctp'],
     verdict: 'reached',
     reason: () => 'the destination spoke first (a proxy never writes bytes of its own on a TCP or UDP flow)',
   },

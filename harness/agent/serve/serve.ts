@@ -1,8 +1,11 @@
 // `agent serve`: the target side. Any subset of TCP echo, HTTP echo, UDP echo, UDP relay and a DNS
-// responder, each on the ports given; prints one JSON line when everything listens.
+// responder, each on the ports given, and through net-helper.py an SCTP echo and raw IP-protocol
+// listeners; prints one JSON line when everything listens.
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Server } from 'node:net';
 import { dnsServer } from './dns-server.ts';
+import { helperListener } from './helper-listener.ts';
+import type { HelperListener } from './helper-listener.ts';
 import { httpEcho } from './http-echo.ts';
 import { udpRelay } from './relay.ts';
 import { tcpEcho } from './tcp-echo.ts';
@@ -17,6 +20,10 @@ export interface ServeOptions {
   relay: number[];
   dns: number[];
   dnsAnswer: string;
+  /** SCTP echo ports (the kernel's sctp module is needed). */
+  sctp?: number[];
+  /** IP protocol numbers answered on raw sockets (CAP_NET_RAW is needed). */
+  ipProtocol?: number[];
 }
 
 function listenTcp(server: Server, port: number, host: string): Promise<void> {
@@ -49,8 +56,21 @@ export async function serve(options: ServeOptions): Promise<{ close: () => void 
   for (const port of options.udp) await udp(udpEcho(options.name), port);
   for (const port of options.relay) await udp(udpRelay(), port);
   for (const port of options.dns) await udp(dnsServer(options.dnsAnswer), port);
+  const helpers: HelperListener[] = [];
+  try {
+    for (const port of options.sctp ?? [])
+      helpers.push(await helperListener({ op: 'sctp-serve', name: options.name, host: options.host, port }));
+    for (const protocol of options.ipProtocol ?? [])
+      helpers.push(await helperListener({ op: 'ip-serve', name: options.name, ipProtocol: protocol }));
+  } catch (error) {
+    for (const helper of helpers) helper.close();
+    for (const server of servers) server.close();
+    for (const socket of sockets) socket.close();
+    throw error;
+  }
   return {
     close: () => {
+      for (const helper of helpers) helper.close();
       for (const server of servers) server.close();
       for (const socket of sockets) socket.close();
     },

@@ -15,7 +15,7 @@ const malformed: [string, unknown, RegExp][] = [
   ['not JSON', '{"probes":', /batch is not JSON/],
   ['no probes', {}, /^invalid batch: probes: /],
   ['a port out of range', { probes: [{ ...probe, port: 70000 }] }, /probes\[0\]\.port: /],
-  ['an unknown technique', { probes: [{ ...probe, technique: 'icmp' }] }, /probes\[0\]\.technique: /],
+  ['an unknown technique', { probes: [{ ...probe, technique: 'smoke-signal' }] }, /probes\[0\]\.technique: /],
   ['a host that is not IPv4', { probes: [{ ...probe, host: 'db.example' }] }, /probes\[0\]\.host: /],
   [
     'an unknown prelude',

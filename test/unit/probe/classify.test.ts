@@ -41,6 +41,14 @@ const examples: Record<ObservationShape, Example> = {
     },
     reason: /: tcp echo "target", saw source 10\.0\.0\.7, no proxy mark seen, echoed our line$/,
   },
+  'icmp-echo-reply': {
+    observation: {
+      outcome: 'connected',
+      evidence: { icmp: { type: 0, code: 0, from: '10.0.0.9', socket: 'raw', ttl: 63 } },
+    },
+    reason:
+      /ICMP echo request from its own address.*ICMP echo reply from 10\.0\.0\.9 \(TTL 63\) to a raw socket/,
+  },
   'http-status': {
     observation: { outcome: 'http', status: 200, server: 'kube-proxy', evidence: { body: 'ok' } },
     reason: /HTTP 200 status line.*from server "kube-proxy"/,
