@@ -21,6 +21,14 @@ const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application
 };
 
 /**
+ * The protocols the capture ignores (icmp, sctp, ip-protocol) have agent techniques and lab cases, but
+ * a plan cannot carry them yet: a probe's protocol is tcp, http or udp with a port
+ * (harness/model/target-port.ts, results.json), and `serve` in a scenario has no SCTP or raw IP
+ * listener. Refused here rather than failing inside the agent's batch.
+ */
+const labOnlyTechniques: readonly Technique[] = ['icmp', 'sctp', 'ip-protocol'];
+
+/**
  * Where a probe without an application can be judged reached: only a gauntlet echo answers a bare
  * TCP connection or a UDP datagram with its identity. Anything else (a foreign server, a port the
  * echo does not serve) can never show the destination answered, because a mesh proxy accepts
@@ -246,7 +254,12 @@ export function checkScenarioReferences(
     }
 
     const to: Workload | undefined = workloads[probe.to.workload];
-    if (!to)
+    if (labOnlyTechniques.includes(probe.technique))
+      at(
+        [...path, 'technique'],
+        `technique ${probe.technique} runs in the kernel lab only (gauntlet lab) for now: plans and results carry no port-less or non-TCP/UDP protocol yet, and workloads cannot serve its listener`,
+      );
+    else if (!to)
       at(
         [...path, 'to', 'workload'],
         `unknown workload "${probe.to.workload}"${didYouMean(probe.to.workload, workloadNames)}`,
