@@ -124,7 +124,10 @@ export function buildHtmlData(model: ReportModel): HtmlData {
   const kindIndex = new Map(provenanceKinds.map((kind, index) => [kind, index]));
   const sources: number[] = [];
   const sourceIndex = new Map<string, Map<string, number>>();
+  let last: { runId: string; stack: string; index: number } | undefined;
   const sourceOf = (check: Check): number => {
+    // Checks come run by run: most are the previous check's source.
+    if (last?.runId === check.runId && last.stack === check.stack) return last.index;
     let byStack = sourceIndex.get(check.runId);
     if (!byStack) sourceIndex.set(check.runId, (byStack = new Map()));
     let found = byStack.get(check.stack);
@@ -138,6 +141,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
         strings.id(evidence.description),
       );
     }
+    last = { runId: check.runId, stack: check.stack, index: found };
     return found;
   };
   const outcomeIndex = new Map(checkOutcomes.map((outcome, index) => [outcome, index]));
