@@ -161,6 +161,8 @@ export const Check = z.object({
     namespace: z.string().optional(),
     pod: z.string().optional(),
     serviceAccount: z.string().optional(),
+    /** The node the source pod ran on. */
+    node: z.string().optional(),
     capabilities: z.array(z.string()).default([]),
     runAsUser: z.number().int().min(0).optional(),
     /** In the mesh, opted out of it, or outside it (scenario.yaml `mesh`). */
@@ -174,6 +176,8 @@ export const Check = z.object({
     protocol: z.enum(['tcp', 'http', 'udp']),
     /** How the destination was reached: a Service, a pod IP, a builtin target, outside the cluster. */
     via: z.string().optional(),
+    /** The node the destination pod ran on (a pod of the scenario): with source.node, same-node or cross-node. */
+    node: z.string().optional(),
   }),
   /** Absent when no expectation matched this stack and variant (outcome `observed`). */
   expectation: CheckExpectation.optional(),

@@ -250,6 +250,10 @@ async function runInstance(
       );
     }),
   );
+  for (const result of results) {
+    const node = destinationNode(result.planned, readiness);
+    if (node !== undefined) result.destinationNode = node;
+  }
   await attachDiagnostics(instance, results, readiness, context, signal);
   return results.sort((a, b) => instance.probes.indexOf(a.planned) - instance.probes.indexOf(b.planned));
 }
@@ -395,6 +399,21 @@ function finish(
     reason: result.reason,
   });
   return result;
+}
+
+/**
+ * The node the destination's pod ran on, for a destination that is a pod of the scenario (through its
+ * Service or its IP): same-node and cross-node flows take different paths (ztunnel's node-local fast
+ * path; the node where Calico enforces). Builtin and outside targets have none.
+ */
+function destinationNode(
+  planned: PlannedProbe,
+  readiness: ReadonlyMap<string, WorkloadReadiness>,
+): string | undefined {
+  const destination = planned.destination;
+  if (destination.kind !== 'service' && destination.kind !== 'pod') return undefined;
+  const state = readiness.get(`${destination.namespace}/${destination.workload}`);
+  return state?.state === 'ready' ? state.pod.node : undefined;
 }
 
 async function attachDiagnostics(

@@ -25,6 +25,8 @@ export interface FlowResult {
   planned: PlannedProbe;
   instanceName: string;
   sourcePod?: PodInfo;
+  /** The node of the destination's pod, when it is a pod of the scenario (same-node or cross-node). */
+  destinationNode?: string;
   destination?: { host: string; port: number };
   attempts: FlowAttempt[];
   verdict: Verdict;

@@ -56,7 +56,11 @@ export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckI
           workload: planned.probe.from,
           namespace: planned.source.namespace,
           ...(flow.sourcePod
-            ? { pod: flow.sourcePod.name, serviceAccount: flow.sourcePod.serviceAccount }
+            ? {
+                pod: flow.sourcePod.name,
+                serviceAccount: flow.sourcePod.serviceAccount,
+                ...(flow.sourcePod.node ? { node: flow.sourcePod.node } : {}),
+              }
             : {}),
           // What the pod really ran with: the scenario's securityContext, or the renderer's default.
           ...(security ? { capabilities: security.capabilities?.add ?? [] } : {}),
@@ -70,6 +74,7 @@ export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckI
         : { port: planned.destination.port }),
       protocol: planned.protocol,
       via: planned.destination.kind,
+      ...(flow.destinationNode ? { node: flow.destinationNode } : {}),
     },
     ...(planned.expectation
       ? {

@@ -2,7 +2,7 @@
 // exit code never calls a broken run green.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../../../harness/catalog/catalog.ts';
@@ -12,7 +12,7 @@ import type { Classify } from '../../../harness/run/execute-instance.ts';
 import { runExitCode, writeRunResults } from '../../../harness/run/write-results.ts';
 import { FakeWorld, runOnFakeWorld } from '../../support/fake-cluster.ts';
 import type { FakeBehaviour } from '../../support/fake-cluster.ts';
-import { fixtureCatalog } from '../../support/fixture-catalog.ts';
+import { copyCatalog, fixtureCatalog } from '../../support/fixture-catalog.ts';
 
 const classify: Classify = (observation) =>
   observation.outcome === 'connected'
@@ -140,4 +140,56 @@ test('a flow decided without a probe says why in its diagnostics; node rules are
     nodeFiles.some((file) => file.startsWith('diagnostics/udp-escape/locked/nodes/')),
     JSON.stringify(nodeFiles),
   );
+});
+
+test('results record the node of the source pod and of a destination pod (same-node or cross-node)', async (t) => {
+  const copy = copyCatalog(t);
+  mkdirSync(join(copy.root, 'scenarios/placement'));
+  copy.write(
+    'scenarios/placement/scenario.yaml',
+    [
+      'id: placement',
+      'title: placement',
+      'why: one flow, with the nodes of both ends recorded',
+      'applies: { mesh: [ambient] }',
+      'workloads:',
+      '  client: { namespace: shop, role: client, mesh: enrolled, avoid: target }',
+      '  target: { namespace: store, role: target, mesh: enrolled, serve: { tcp: [8080] } }',
+      '  dns: { builtin: kube-dns }',
+      'variants:',
+      '  open: []',
+      'probes:',
+      '  - id: to-pod',
+      '    from: client',
+      '    to: { workload: target, via: pod }',
+      '    technique: tcp',
+      '    expect: [{ verdict: reached, confidence: hypothesis }]',
+      '  - id: to-dns',
+      '    from: client',
+      '    to: { workload: dns }',
+      '    technique: dns',
+      '    expect: [{ verdict: reached, confidence: hypothesis }]',
+      '',
+    ].join('\n'),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'gauntlet-results-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { catalog, problems } = loadCatalog(copy.root);
+  const stack = catalog?.stacks.get('calico-ambient');
+  if (!catalog || !stack) throw new Error(JSON.stringify(problems));
+  const plan = planRun(catalog, stack, {
+    runId: 'test03',
+    image: 'gauntlet-probe:test',
+    scenarios: ['placement'],
+  });
+  const world = new FakeWorld({ network: expectedNetwork });
+  const outcome = await runOnFakeWorld(plan, world, classify, { resultsDir: dir });
+  const { file } = writeRunResults(plan, outcome, dir, { env: {} });
+  const { checks } = parseResults(readFileSync(file, 'utf8'), file);
+  const toPod = checks.find((check) => check.probe === 'to-pod');
+  t.like(toPod?.source, { workload: 'client', pod: 'client-abc', node: 'node-1' });
+  t.like(toPod?.destination, { workload: 'target', via: 'pod', node: 'node-1' });
+  const toDns = checks.find((check) => check.probe === 'to-dns');
+  t.like(toDns?.source, { node: 'node-1' });
+  t.is(toDns?.destination.node, undefined, 'a builtin target has no pod of the scenario');
 });
