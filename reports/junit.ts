@@ -140,6 +140,8 @@ interface SuiteText {
   /** Property lines by value: controls and provenance kinds repeat across testcases. */
   controls: Map<string, string>;
   provenance: Map<string, string>;
+  /** Answer lines, shared by the whole document: the same answer recurs across suites. */
+  answers: Map<string, string>;
 }
 
 function sharedLine(lines: Map<string, string>, name: string, value: string): string {
@@ -163,7 +165,7 @@ function testcase(check: Check, answer: string | undefined, source: RunProvenanc
       propertyLine('verdict', check.verdict) +
       propertyLine('layer', check.layer) +
       propertyLine('technique', check.technique);
-  properties += propertyLine('gauntlet.answer', answer);
+  if (answer !== undefined) properties += sharedLine(suite.answers, 'gauntlet.answer', answer);
   for (const control of check.controls) properties += sharedLine(suite.controls, 'control', control);
   return `    <testcase ${suite.classname} name="${escapeXmlAttribute(testcaseName(check))}" time="${seconds(check.durationMs)}" ${suite.file}>
       <properties>${properties}
@@ -176,13 +178,14 @@ ${outcomeText(check)}
  * A suite's testcases (one scenario on one stack) as text, in chunks of joined testcases: each
  * testcase's text dies young, and the document's one join copies each chunk once.
  */
-function testcases(checks: readonly Check[], model: ReportModel): string[] {
+function testcases(checks: readonly Check[], model: ReportModel, answers: Map<string, string>): string[] {
   const scenario = checks[0]?.scenario ?? '';
   const suite: SuiteText = {
     classname: `classname="${escapeXmlAttribute(scenario)}"`,
     file: `file="${escapeXmlAttribute(`scenarios/${scenario}/scenario.yaml`)}"`,
     controls: new Map(),
     provenance: new Map(),
+    answers,
   };
   const chunks: string[] = [];
   let lines: string[] = [];
@@ -228,6 +231,7 @@ export function renderJunit(model: ReportModel): string {
     else suites.set(key, [check]);
   }
   const children: XmlElement[] = [];
+  const answerLines = new Map<string, string>();
   let id = 0;
   for (const [name, checks] of [...suites].sort(([a], [b]) => a.localeCompare(b))) {
     const first = checks[0];
@@ -254,7 +258,7 @@ export function renderJunit(model: ReportModel): string {
       children: [
         { name: 'properties', children: runProperties(run, evidence, first.stack, first.scenarioTitle) },
       ],
-      raw: testcases(checks, model),
+      raw: testcases(checks, model, answerLines),
       tail: runWarnings(run),
     });
   }
