@@ -3,6 +3,8 @@
 
 export interface Identity {
   uid: number;
+  /** The primary group (default: the same number as the UID); a pod's runAsGroup. */
+  gid?: number;
   /** Capabilities kept (names without CAP_, lower or upper case); for root, every one unless `drop` says. */
   add?: readonly string[];
   /** For root: capabilities removed. */
@@ -10,6 +12,39 @@ export interface Identity {
 }
 
 export const root: Identity = { uid: 0 };
+
+/**
+ * What a root container holds with no `capabilities` in its securityContext: containerd's default set
+ * (containerd pkg/oci/spec.go defaultUnixCaps, the same list as Docker's: CHOWN, DAC_OVERRIDE, FSETID,
+ * FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL,
+ * AUDIT_WRITE). These are the others, dropped, so NET_RAW stays and NET_ADMIN goes.
+ */
+export const containerdDefaultDrop: readonly string[] = [
+  'dac_read_search',
+  'linux_immutable',
+  'net_broadcast',
+  'net_admin',
+  'ipc_lock',
+  'ipc_owner',
+  'sys_module',
+  'sys_rawio',
+  'sys_ptrace',
+  'sys_pacct',
+  'sys_admin',
+  'sys_boot',
+  'sys_nice',
+  'sys_resource',
+  'sys_time',
+  'sys_tty_config',
+  'lease',
+  'audit_control',
+  'mac_override',
+  'mac_admin',
+  'syslog',
+  'wake_alarm',
+  'block_suspend',
+  'audit_read',
+];
 
 const cap = (name: string) => name.toLowerCase().replace(/^cap_/, '');
 
@@ -26,7 +61,7 @@ export function setprivPrefix(identity: Identity): string[] {
   return [
     'setpriv',
     `--reuid=${identity.uid}`,
-    `--regid=${identity.uid}`,
+    `--regid=${identity.gid ?? identity.uid}`,
     '--clear-groups',
     `--inh-caps=-all${plus}`,
     ...(add.length > 0 ? [`--ambient-caps=${add.map((name) => `+${name}`).join(',')}`] : []),
@@ -36,6 +71,10 @@ export function setprivPrefix(identity: Identity): string[] {
 }
 
 export function describeIdentity(identity: Identity): string {
-  if (identity.uid === 0) return identity.drop?.length ? `root without ${identity.drop.join(', ')}` : 'root';
-  return `UID ${identity.uid}${identity.add?.length ? ` with ${identity.add.join(', ')}` : ' without capabilities'}`;
+  if (identity.uid === 0) {
+    if (identity.drop === containerdDefaultDrop) return "root with containerd's default capabilities";
+    return identity.drop?.length ? `root without ${identity.drop.join(', ')}` : 'root';
+  }
+  const group = identity.gid !== undefined && identity.gid !== identity.uid ? ` GID ${identity.gid}` : '';
+  return `UID ${identity.uid}${group}${identity.add?.length ? ` with ${identity.add.join(', ')}` : ' without capabilities'}`;
 }

@@ -161,6 +161,7 @@ export async function runCase(
   const startedAt = new Date();
   const began = performance.now();
   const startsBefore = standIn.starts;
+  let noProxyToStop = false;
   try {
     const mark = proxies.journal.mark();
     const observation = await probeOne(
@@ -186,6 +187,7 @@ export async function runCase(
       port: labCase.port,
     });
     const classification = classify(observation, { technique: labCase.technique });
+    noProxyToStop = classification.shape === 'prelude-no-proxy';
     return {
       group,
       istioVersion,
@@ -200,8 +202,9 @@ export async function runCase(
     };
   } finally {
     await undo?.();
-    // quitquitquit stopped the stand-in: wait for the supervisor's restart before the next case.
-    if (labCase.preludes?.includes('envoy-quitquitquit'))
+    // quitquitquit stopped the stand-in: wait for the supervisor's restart before the next case
+    // (unless the admin port refused: no proxy there, nothing stopped).
+    if (labCase.preludes?.includes('envoy-quitquitquit') && !noProxyToStop)
       await standIn.restarted(startsBefore, 20_000).catch(() => undefined);
   }
 }

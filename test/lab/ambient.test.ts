@@ -135,5 +135,35 @@ for (const version of labIstioVersions) {
     },
   );
 
+  serial(
+    "iptables-flush with NET_ADMIN empties the redirect, without it EPERM; quitquitquit finds no Envoy; containerd's default capabilities set the mark; DNS to any address is captured",
+    async (t) => {
+      const flushed = await run('iptables-flush');
+      t.true(flushed.observation.preludes[0]?.ok);
+      t.is(flushed.observation.evidence.echo?.name, 'target');
+      t.false(flushed.crossedProxy, 'nothing redirected to the ztunnel stand-in');
+      t.deepEqual(journal(flushed), []);
+      t.is(flushed.classification.verdict, 'reached');
+      const denied = await run('iptables-flush-denied');
+      t.is(denied.observation.errno, 'EPERM');
+      t.is(denied.classification.layer, 'capability');
+      const noEnvoy = await run('quitquitquit-no-envoy');
+      t.is(noEnvoy.observation.errno, 'ECONNREFUSED');
+      t.is(noEnvoy.classification.shape, 'prelude-no-proxy');
+      t.is(noEnvoy.classification.verdict, 'blocked');
+      const marked = await run('so-mark-default-caps');
+      t.is(marked.observation.uid, 0);
+      t.true(marked.observation.preludes.some((prelude) => prelude.name === 'so-mark' && prelude.ok));
+      t.is(marked.observation.evidence.echo?.name, 'target');
+      t.false(marked.crossedProxy);
+      t.is(marked.classification.verdict, 'reached');
+      const dns = await run('dns-captured');
+      // Redirected to 127.0.0.1:15053, where this stand-in runs no DNS proxy: the port-unreachable comes from the pod itself.
+      t.is(dns.observation.outcome, 'refused');
+      t.is(dns.observation.evidence.dns, undefined, "the target's DNS server never saw the query");
+      t.is(dns.classification.verdict, 'blocked');
+    },
+  );
+
   lab.everyCaseRan();
 }

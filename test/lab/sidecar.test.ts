@@ -309,5 +309,39 @@ for (const version of labIstioVersions) {
     },
   );
 
+  serial(
+    'GID 1337 alone is exempt; raw and packet sockets need NET_RAW; a raw SYN is still TCP to the node; DNS is not captured',
+    async (t) => {
+      const gid = await run('gid-1337');
+      t.is(gid.observation.uid, 1000);
+      t.is(gid.observation.evidence.echo?.name, 'target');
+      t.is(gid.observation.evidence.sourceSeen, lab.address('attacker'));
+      t.false(gid.crossedProxy, 'the --gid-owner 1337 exemption: no stand-in saw it');
+      t.deepEqual(journal(gid), []);
+      t.is(gid.classification.verdict, 'reached');
+      for (const id of ['raw-syn-denied', 'packet-syn-denied']) {
+        const denied = await run(id);
+        t.is(denied.observation.outcome, 'prelude-failed', id);
+        t.is(denied.observation.errno, 'EPERM', id);
+        t.regex(denied.observation.step ?? '', /^socket\(AF_(INET|PACKET), SOCK_RAW/, id);
+        t.is(denied.classification.layer, 'capability', id);
+      }
+      const dropped = await run('raw-syn-node-drop');
+      t.is(dropped.observation.outcome, 'timeout');
+      t.is(dropped.observation.evidence.replyFlags, undefined, 'no SYN-ACK and no RST');
+      t.is(dropped.classification.verdict, 'blocked');
+      t.is(dropped.classification.layer, 'network-policy');
+      const dns = await run('dns-not-captured');
+      t.is(dns.observation.outcome, 'connected');
+      t.deepEqual(
+        dns.observation.evidence.dns?.answers,
+        [lab.address('target')],
+        "the target's own DNS server answered",
+      );
+      t.deepEqual(journal(dns), []);
+      t.is(dns.classification.verdict, 'reached');
+    },
+  );
+
   lab.everyCaseRan();
 }
