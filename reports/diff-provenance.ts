@@ -28,13 +28,13 @@ export function provenanceClash(
   matched: ProvenanceClash | undefined,
 ): ProvenanceClash | undefined {
   if (matched) return matched;
-  const kindsOf = (evidence: ProvenanceSummary) => new Set(evidence.kinds.map((count) => count.kind));
+  const kindsOf = (summary: ProvenanceSummary) => new Set(summary.kinds.map((count) => count.kind));
   const before = kindsOf(base);
   const after = kindsOf(next);
   const onlyBefore = [...base.byRun.values()].find((run) => !after.has(run.kind));
   const onlyAfter = [...next.byRun.values()].find((run) => !before.has(run.kind));
   if (!onlyBefore && !onlyAfter) return undefined;
-  const first = (evidence: ProvenanceSummary) => [...evidence.byRun.values()][0];
+  const first = (summary: ProvenanceSummary) => [...summary.byRun.values()][0];
   const baseRun = onlyBefore ?? first(base);
   const newRun = onlyAfter ?? first(next);
   return baseRun && newRun ? { base: baseRun, new: newRun } : undefined;

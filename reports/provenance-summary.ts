@@ -49,7 +49,7 @@ export interface ProvenanceSummary {
 
 const inferredNote = 'inferred from the stack: the file predates recorded provenance';
 
-function evidenceOf(provenance: Provenance, inferred: boolean): RunProvenance {
+function entryOf(provenance: Provenance, inferred: boolean): RunProvenance {
   return {
     provenance,
     kind: provenance.kind,
@@ -58,8 +58,13 @@ function evidenceOf(provenance: Provenance, inferred: boolean): RunProvenance {
   };
 }
 
+/** A check whose run id names no run: inferred from its stack, as for an older file. */
+function inferredFromStack(stack: string): RunProvenance {
+  return entryOf(provenanceOf({ environment: { stack } }), true);
+}
+
 export function runProvenance(run: Run): RunProvenance {
-  return evidenceOf(provenanceOf(run), run.provenance === undefined);
+  return entryOf(provenanceOf(run), run.provenance === undefined);
 }
 
 /** The sentence a report's header says: one kind, or the mix with its counts. */
@@ -86,10 +91,10 @@ export function summarizeProvenance(results: Pick<Results, 'runs' | 'checks'>): 
     else stackKinds.set(stack, new Set([kind]));
   };
   for (const run of results.runs) {
-    const evidence = runProvenance(run);
-    byRun.set(run.id, evidence);
-    runs.set(evidence.kind, (runs.get(evidence.kind) ?? 0) + 1);
-    note(run.environment.stack, evidence.kind);
+    const source = runProvenance(run);
+    byRun.set(run.id, source);
+    runs.set(source.kind, (runs.get(source.kind) ?? 0) + 1);
+    note(run.environment.stack, source.kind);
   }
   let previous: Check | undefined;
   for (const check of results.checks) {
@@ -100,14 +105,14 @@ export function summarizeProvenance(results: Pick<Results, 'runs' | 'checks'>): 
       continue;
     }
     previous = check;
-    let evidence = byRun.get(check.runId);
-    if (!evidence) {
-      evidence = evidenceOf(provenanceOf({ environment: { stack: check.stack } }), true);
-      byRun.set(check.runId, evidence);
-      runs.set(evidence.kind, (runs.get(evidence.kind) ?? 0) + 1);
+    let source = byRun.get(check.runId);
+    if (!source) {
+      source = inferredFromStack(check.stack);
+      byRun.set(check.runId, source);
+      runs.set(source.kind, (runs.get(source.kind) ?? 0) + 1);
     }
-    flows.set(evidence.kind, (flows.get(evidence.kind) ?? 0) + 1);
-    note(check.stack, evidence.kind);
+    flows.set(source.kind, (flows.get(source.kind) ?? 0) + 1);
+    note(check.stack, source.kind);
   }
   const kinds = provenanceKinds
     .filter((kind) => runs.has(kind))
@@ -122,11 +127,9 @@ export function summarizeProvenance(results: Pick<Results, 'runs' | 'checks'>): 
   };
 }
 
-/** The evidence of one check: its run's. */
-export function checkProvenance(evidence: ProvenanceSummary, check: Check): RunProvenance {
-  return (
-    evidence.byRun.get(check.runId) ?? evidenceOf(provenanceOf({ environment: { stack: check.stack } }), true)
-  );
+/** Where one check's evidence came from: its run's. */
+export function checkProvenance(summary: ProvenanceSummary, check: Check): RunProvenance {
+  return summary.byRun.get(check.runId) ?? inferredFromStack(check.stack);
 }
 
 /**
@@ -140,8 +143,8 @@ export function unverifiedWarning(run: Run): string | undefined {
 }
 
 /** What a controls table says of the flows it leaves out (the kernel lab's), or undefined. */
-export function controlsNote(evidence: ProvenanceSummary): string | undefined {
-  const left = evidence.kinds.filter((count) => !evidencesControls[count.kind] && count.flows > 0);
+export function controlsNote(summary: ProvenanceSummary): string | undefined {
+  const left = summary.kinds.filter((count) => !evidencesControls[count.kind] && count.flows > 0);
   if (left.length === 0) return undefined;
   return `${left.map((count) => `${plural(count.flows, 'flow')} from the ${provenanceWords[count.kind].badge}`).join(' and ')} evidence no control of any system and are not counted here.`;
 }
