@@ -201,6 +201,17 @@ function uncapturedProtocolCases(mesh: string): LabCase[] {
       why: `the ${mesh} capture redirects TCP only: the echo request leaves untouched and the target's kernel answers`,
     },
     {
+      id: 'icmp-unprivileged',
+      title: `ICMP echo from the ${mesh} pod as UID 1000 without capabilities`,
+      technique: 'icmp',
+      defence: 'NET_RAW withheld',
+      defended: true,
+      identity: uid1000,
+      ...common,
+      expect: 'reached',
+      why: 'a ping socket needs no capability where the group is inside net.ipv4.ping_group_range, which containerd opens to all groups in pods (enable_unprivileged_icmp): withholding NET_RAW does not stop ICMP',
+    },
+    {
       id: 'icmp-node-drop',
       title: `ICMP echo from the ${mesh} pod under a node-side ICMP drop`,
       technique: 'icmp',

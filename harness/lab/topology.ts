@@ -148,6 +148,9 @@ export async function createTopology(
       await run(['-n', namespace, 'addr', 'add', `${pod.address}/24`, 'dev', 'eth0'], `address of ${name}`);
       await run(['-n', namespace, 'link', 'set', 'eth0', 'up'], `eth0 up in ${name}`);
       await run(['-n', namespace, 'route', 'add', 'default', 'via', pod.gateway], `default route of ${name}`);
+      // As containerd sets it in every pod (CRI enable_unprivileged_icmp, on by default since containerd
+      // 2.0): ping sockets for every group, so ICMP echo needs no capability (man 7 icmp, ping_group_range).
+      await sysctl(namespace, 'net.ipv4.ping_group_range=0 2147483647');
       await sysctl(node, `net.ipv4.conf.${nodeInterface}.rp_filter=0`);
       pods[name] = pod;
     }

@@ -112,6 +112,11 @@ for (const version of labIstioVersions) {
       t.deepEqual(journal(icmp), [], 'no stand-in saw it');
       t.is(icmp.classification.shape, 'icmp-echo-reply');
       t.is(icmp.classification.verdict, 'reached');
+      const unprivileged = await run('icmp-unprivileged');
+      t.is(unprivileged.observation.uid, 1000);
+      t.is(unprivileged.observation.evidence.icmp?.socket, 'ping', 'a ping socket: no capability needed');
+      t.is(unprivileged.observation.evidence.icmp?.from, lab.address('target'));
+      t.is(unprivileged.classification.verdict, 'reached');
       const icmpDropped = await run('icmp-node-drop');
       t.is(icmpDropped.observation.outcome, 'timeout');
       t.is(icmpDropped.classification.verdict, 'blocked');
