@@ -8,7 +8,8 @@ export const DestinationAnswer = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('echo'),
-      protocol: z.enum(['tcp', 'http', 'udp']),
+      /** What carried the exchange: a TCP stream, HTTP, a UDP datagram, an SCTP association, a raw IP packet. */
+      protocol: z.enum(['tcp', 'http', 'udp', 'sctp', 'ip-protocol']),
       name: z.string(),
       sourceSeen: z.string().optional(),
       /** XFCC or x-envoy-* headers, or Envoy's inbound source 127.0.0.6: the flow crossed a proxy. */
@@ -41,6 +42,16 @@ export const DestinationAnswer = z.discriminatedUnion('kind', [
       rows: z.number().int().min(0),
       serverVersion: z.string().optional(),
       error: z.string().optional(),
+    })
+    .strict(),
+  /** The destination answered our ICMP echo request (a reply whose source is the destination). */
+  z
+    .object({
+      kind: z.literal('icmp-echo-reply'),
+      from: z.string(),
+      ttl: z.number().int().optional(),
+      /** The socket the probe used: an unprivileged ping socket or a raw one. */
+      socket: z.string().optional(),
     })
     .strict(),
   /** A resolver answered our DNS query. */
@@ -88,6 +99,8 @@ export function describeAnswer(answer: DestinationAnswer): string {
             ' ',
           )
         : `PostgreSQL answered: ${answer.error ?? `${answer.messages} messages`}`;
+    case 'icmp-echo-reply':
+      return `ICMP echo reply from ${answer.from}${answer.ttl !== undefined ? ` (TTL ${answer.ttl})` : ''}${answer.socket ? ` to a ${answer.socket} socket` : ''}`;
     case 'dns':
       return `DNS reply rcode ${answer.rcode}${answer.answers.length > 0 ? `: ${answer.answers.join(', ')}` : ''}`;
     case 'syn-ack':

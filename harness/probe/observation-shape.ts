@@ -108,10 +108,10 @@ function echoAnswer(evidence: EvidenceView, status?: number): DestinationAnswer 
   const echo = evidence.echo;
   // Only our echo servers' own identity counts: anything else that parses as a report is not the destination.
   if (!echo || echo.service !== 'gauntlet-echo' || typeof echo.name !== 'string') return undefined;
-  // An answer's protocol is tcp, http or udp (harness/model/destination-answer.ts): a raw IP-protocol
-  // echo is a datagram like udp, an SCTP echo a stream on a port like tcp.
   const protocol =
-    echo.kind === 'http' || echo.kind === 'udp' ? echo.kind : echo.kind === 'ip-protocol' ? 'udp' : 'tcp';
+    echo.kind === 'http' || echo.kind === 'udp' || echo.kind === 'sctp' || echo.kind === 'ip-protocol'
+      ? echo.kind
+      : 'tcp';
   return {
     kind: 'echo',
     protocol,
@@ -157,12 +157,13 @@ function connectedShape(observation: ObservationLike, evidence: EvidenceView): R
   // The ICMP helper reports only an echo reply whose source is the destination (net-helper.py icmp_echo).
   if (evidence.icmp?.type === 0 && typeof evidence.icmp.from === 'string') {
     const { from, ttl, socket } = evidence.icmp;
-    // No answer kind names ICMP yet: the reply's own facts go in as text.
     return {
       shape: 'icmp-echo-reply',
       answer: {
-        kind: 'banner',
-        text: `ICMP echo reply from ${from}${ttl !== undefined ? ` (TTL ${ttl})` : ''}${socket ? ` to a ${socket} socket` : ''}`,
+        kind: 'icmp-echo-reply',
+        from,
+        ...(ttl !== undefined ? { ttl } : {}),
+        ...(socket ? { socket } : {}),
       },
     };
   }

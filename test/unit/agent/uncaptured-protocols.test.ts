@@ -2,6 +2,7 @@
 // destination's answer is what makes them reached, a missing privilege is a capability denial, and a
 // kernel without SCTP is a harness error, never a verdict. Raw sockets need CAP_NET_RAW: as another
 // user the tests check that denial instead.
+import { describeAnswer } from '../../../harness/model/destination-answer.ts';
 import { existsSync } from 'node:fs';
 import test from 'ava';
 import { ProbeRequest } from '../../../harness/agent/protocol.ts';
@@ -23,10 +24,8 @@ test.serial(
       t.is(observation.evidence.icmp?.from, '127.0.0.1');
       t.is(verdict.shape, 'icmp-echo-reply');
       t.is(verdict.verdict, 'reached');
-      t.regex(
-        verdict.answer?.kind === 'banner' ? verdict.answer.text : '',
-        /^ICMP echo reply from 127\.0\.0\.1/,
-      );
+      t.like(verdict.answer, { kind: 'icmp-echo-reply', from: '127.0.0.1' });
+      t.regex(verdict.answer ? describeAnswer(verdict.answer) : '', /^ICMP echo reply from 127\.0\.0\.1/);
     } else {
       t.false(isRoot, `root always has a raw ICMP socket: ${JSON.stringify(observation)}`);
       t.is(observation.outcome, 'prelude-failed');
