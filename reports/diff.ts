@@ -98,6 +98,9 @@ export function diffResults(base: Results, next: Results): RunsDiff {
   const baseEvidence = summarizeProvenance(base);
   const newEvidence = summarizeProvenance(next);
   let matchedClash: ProvenanceClash | undefined;
+  // The pair of runs last compared: flows come run by run, so most pairs were compared already.
+  let comparedBase: string | undefined;
+  let comparedNew: string | undefined;
   const diff: RunsDiff = {
     base: { runs: base.runs.map((run) => run.id), environments: environmentLine(base, baseEvidence) },
     new: { runs: next.runs.map((run) => run.id), environments: environmentLine(next, newEvidence) },
@@ -117,7 +120,9 @@ export function diffResults(base: Results, next: Results): RunsDiff {
       diff.appeared.push(entry(testId, undefined, now));
       continue;
     }
-    if (!matchedClash) {
+    if (!matchedClash && (was.runId !== comparedBase || now.runId !== comparedNew)) {
+      comparedBase = was.runId;
+      comparedNew = now.runId;
       const before = checkProvenance(baseEvidence, was);
       const later = checkProvenance(newEvidence, now);
       if (before.kind !== later.kind) matchedClash = { base: before, new: later };
