@@ -45,7 +45,7 @@ export const htmlScript = String.raw`
     item('Technique', S[flow(f, 3)]);
     item('Source', S[flow(f, 4)]);
     item('Destination', S[flow(f, 5)]);
-    item('Expected', exp[0] ? exp[0] + (exp[1] ? ': ' + exp[1] : '') + (exp[2] === 'hypothesis' ? ' (hypothesis, awaiting confirmation)' : '') : 'no expectation for this stack (observed only)');
+    item('Expected', exp[0] ? exp[0] + (exp[1] ? ': ' + exp[1] : '') + (exp[2] === 'hypothesis' ? ' (hypothesis, awaiting confirmation)' : exp[2] === 'lab' ? ' (shown in the kernel lab)' : exp[2] === 'documented' ? ' (documented upstream)' : '') : 'no expectation for this stack (observed only)');
     item('Observation', S[row(i, 6)]);
     item('Verdict', v.verdict + (v.layer ? ' at ' + v.layer : '') + ': ' + S[row(i, 5)]);
     var answer = S[row(i, 9)].split('\u0001');

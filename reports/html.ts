@@ -11,7 +11,7 @@ import { controlsNote, provenanceKinds, unverifiedWarning } from './provenance-s
 import { buildHtmlData, scriptJson } from './html-data.ts';
 import { htmlScript } from './html-script.ts';
 import type { ReportModel } from './summary-model.ts';
-import { failureLine, flowTitle, gridKey, outcomeLabels } from './summary-model.ts';
+import { failureLine, flowTitle, gridKey, outcomeLabels, knownCountsText } from './summary-model.ts';
 import { plural } from '../harness/text/plural.ts';
 
 export function escapeHtml(text: string): string {
@@ -283,7 +283,7 @@ export function renderHtml(model: ReportModel): string {
 <style>${css}</style></head>
 <body>
 <header><h1><span class="verdict v-${model.verdict}">${escapeHtml(model.verdict)}</span>gauntlet network defence report</h1>
-<div>${escapeHtml(model.headline)}</div><div class="evidence-kinds">${model.provenance.kinds.map((count) => provenanceBadge(count.kind)).join(' ')} <span id="evidence-sentence">${escapeHtml(model.provenance.sentence)}</span></div><div class="muted">Generated ${escapeHtml(model.generatedAt)} from ${plural(model.runs.length, 'run')}.</div></header>
+<div>${escapeHtml(model.headline)}</div><div class="evidence-kinds">${model.provenance.kinds.map((count) => provenanceBadge(count.kind)).join(' ')} <span id="evidence-sentence">${escapeHtml(model.provenance.sentence)}</span></div><div class="muted" id="known-by">${escapeHtml(knownCountsText(model.knownBy))}</div><div class="muted">Generated ${escapeHtml(model.generatedAt)} from ${plural(model.runs.length, 'run')}.</div></header>
 <main>
 ${problems(model)}
 <section><h2>Summary</h2><div class="cards">${cards}</div>${topFailures(model)}<h4>Runs</h4>${runsTable(model)}</section>

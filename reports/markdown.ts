@@ -9,7 +9,16 @@ import type { Check } from '../harness/model/results.ts';
 import type { CheckOutcome } from '../harness/model/verdict.ts';
 import { checkProvenance, controlsNote, unverifiedWarning } from './provenance-summary.ts';
 import type { ReportModel } from './summary-model.ts';
-import { actualText, answerText, expectedText, flowTitle, gridKey, outcomeLabels } from './summary-model.ts';
+import {
+  actualText,
+  answerText,
+  expectedText,
+  knownCountsText,
+  knownText,
+  flowTitle,
+  gridKey,
+  outcomeLabels,
+} from './summary-model.ts';
 
 /** Rows per list; the HTML report has them all. */
 export const markdownListLimit = 50;
@@ -72,7 +81,7 @@ function failureTable(model: ReportModel, title: string, checks: readonly Check[
   );
   for (const check of checks.slice(0, markdownListLimit))
     lines.push(
-      `| ${cell(`${check.scenario}/${check.variant}: ${flowTitle(check)}`)} | ${cell(check.stack)} | ${evidenceCell(model, check)} | ${cell(expectedText(check))} | ${cell(actualText(check))}: ${cell(check.reason)}${check.flaky ? ' (flaky)' : ''}${check.waiver?.status === 'expired' ? ` — waiver ${cell(check.waiver.id)} expired ${check.waiver.expires}` : ''} | ${answerCell(check)} | ${cell(check.expectation?.why ?? '')} | ${check.controls.map(code).join(' ')} |`,
+      `| ${cell(`${check.scenario}/${check.variant}: ${flowTitle(check)}`)} | ${cell(check.stack)} | ${evidenceCell(model, check)} | ${cell(expectedText(check))}${knownText(check) ? ` (${cell(knownText(check) ?? '')})` : ''} | ${cell(actualText(check))}: ${cell(check.reason)}${check.flaky ? ' (flaky)' : ''}${check.waiver?.status === 'expired' ? ` — waiver ${cell(check.waiver.id)} expired ${check.waiver.expires}` : ''} | ${answerCell(check)} | ${cell(check.expectation?.why ?? '')} | ${check.controls.map(code).join(' ')} |`,
     );
   if (checks.length > markdownListLimit)
     lines.push('', `…and ${checks.length - markdownListLimit} more in report.html.`);
@@ -104,6 +113,8 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`**${model.headline}**`, '');
   lines.push(
     `${model.provenance.kinds.map((count) => provenanceIcons[count.kind]).join(' ')} ${cell(model.provenance.sentence)}`,
+    '',
+    knownCountsText(model.knownBy),
     '',
   );
   lines.push('| Stack | Evidence from | Kubernetes | Calico | Istio | Mesh | Pod Security | Run | Status |');

@@ -1,6 +1,7 @@
 // The one model every report renders: counts, the overall verdict, failures by kind, the
 // scenario x stack grid, and the flows that evidence each control. Built once from results (after
 // waivers) and rendered by pure writers (json, junit, markdown, html, oscal).
+import type { Confidence } from '../harness/model/verdict.ts';
 import type { Control, Controls } from '../harness/model/controls.ts';
 import { describeControl } from '../harness/model/controls.ts';
 import { describeAnswer } from '../harness/model/destination-answer.ts';
@@ -90,6 +91,27 @@ export interface ReportModel {
   answers: ReadonlyMap<Check, string>;
   /** Where each run's evidence came from, and what the report holds (reports/provenance-summary.ts). */
   provenance: ProvenanceSummary;
+  /** How the expectations behind the judged checks are known (harness/model/verdict.ts Confidence). */
+  knownBy: Record<Confidence, number>;
+}
+
+/** How an expectation is known, in a few words: the level, and the lab cases that show it. */
+export function knownText(check: Check): string | undefined {
+  const expectation = check.expectation;
+  if (!expectation) return undefined;
+  switch (expectation.confidence) {
+    case 'documented':
+      return 'documented';
+    case 'lab':
+      return `shown in the lab${expectation.lab?.length ? `: ${expectation.lab.join(', ')}` : ''}`;
+    case 'hypothesis':
+      return 'hypothesis';
+  }
+}
+
+/** The counts of `knownBy` as one sentence. */
+export function knownCountsText(knownBy: Record<Confidence, number>): string {
+  return `Expectations behind these checks: ${knownBy.documented} documented upstream, ${knownBy.lab} shown in the kernel lab, ${plural(knownBy.hypothesis, 'hypothesis', 'hypotheses')} awaiting a real run.`;
 }
 
 export function gridKey(scenario: string, stack: string): string {
@@ -142,9 +164,11 @@ export function buildReportModel(results: Results, controls: Controls, generated
     expiredWaivers: [] as Check[],
     flaky: [] as Check[],
   };
+  const knownBy: Record<Confidence, number> = { documented: 0, lab: 0, hypothesis: 0 };
   for (const check of results.checks) {
     counts.total += 1;
     counts[check.outcome] += 1;
+    if (check.expectation) knownBy[check.expectation.confidence] += 1;
     stacks.add(check.stack);
     const title = scenarios.get(check.scenario);
     if (title === undefined || title === '') scenarios.set(check.scenario, check.scenarioTitle);
@@ -207,6 +231,7 @@ export function buildReportModel(results: Results, controls: Controls, generated
     generatedAt: generatedAt.toISOString(),
     verdict,
     headline,
+    knownBy,
     runs: results.runs,
     missing,
     broken,

@@ -170,7 +170,15 @@ interface Flow {
     via: string;
     address?: string;
   };
-  expect?: { verdict: 'reached' | 'blocked'; by?: Layer; why: string; source?: string; hypothesis?: true };
+  expect?: {
+    verdict: 'reached' | 'blocked';
+    by?: Layer;
+    why: string;
+    source?: string;
+    hypothesis?: true;
+    /** Shown by these kernel-lab cases (confidence lab). */
+    lab?: string[];
+  };
   controls: string[];
 }
 
@@ -315,7 +323,7 @@ const rawFlows: Flow[] = [
     expect: {
       verdict: 'reached',
       why: 'no capture applies to AF_PACKET frames and nothing denies the flow',
-      hypothesis: true,
+      lab: ['sidecar/packet-syn-escapes'],
     },
     controls: [
       'cis-k8s-1.12:5.2.8',
@@ -712,8 +720,9 @@ function check(release: Release, stack: Stack, flow: Flow, judged: Judged, index
             verdict: flow.expect.verdict,
             ...(flow.expect.by ? { by: flow.expect.by } : {}),
             why: flow.expect.why,
-            confidence: flow.expect.hypothesis ? 'hypothesis' : 'documented',
+            confidence: flow.expect.hypothesis ? 'hypothesis' : flow.expect.lab ? 'lab' : 'documented',
             ...(flow.expect.source ? { source: flow.expect.source } : {}),
+            ...(flow.expect.lab ? { lab: flow.expect.lab } : {}),
           },
         }
       : {}),

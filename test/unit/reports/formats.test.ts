@@ -14,6 +14,7 @@ import { applyWaivers } from '../../../reports/apply-waivers.ts';
 import { renderJson } from '../../../reports/json.ts';
 import { renderJunit } from '../../../reports/junit.ts';
 import { markdownMaxBytes, renderMarkdown } from '../../../reports/markdown.ts';
+import { renderHtml } from '../../../reports/html.ts';
 import { renderOscal } from '../../../reports/oscal.ts';
 import { buildReportModel } from '../../../reports/summary-model.ts';
 import { findCheck, fixture, fixtureText, markdownRow } from './_fixtures.ts';
@@ -198,7 +199,7 @@ test('summary.md: verdict, regressions first with control ids, then the grid', (
     lines.some(
       (line) =>
         line.startsWith(
-          '| udp-escape/default-deny: udp-to-db: attacker → db:5353 | calico-nftables-ambient | 🐳 kind cluster | blocked by network-policy | reached (connected)',
+          '| udp-escape/default-deny: udp-to-db: attacker → db:5353 | calico-nftables-ambient | 🐳 kind cluster | blocked by network-policy (documented) | reached (connected)',
         ) && line.includes('`pci-dss-4.0:1.3.2`'),
     ),
   );
@@ -334,4 +335,18 @@ test('controls.yaml: every id the fixtures use is described; catalog keys carry 
       message: /^c\.yaml:2:3: catalogs\.cis-k8s: catalog id must end with its version "1\.12"/,
     },
   );
+});
+
+test('summary.md and report.html say how each expectation is known, and count each level', (t) => {
+  const results = fixture('new.json');
+  const counts = { documented: 0, lab: 0, hypothesis: 0 };
+  for (const check of results.checks) if (check.expectation) counts[check.expectation.confidence] += 1;
+  t.true(counts.lab > 0 && counts.hypothesis > 0 && counts.documented > 0, JSON.stringify(counts));
+  const line = `Expectations behind these checks: ${counts.documented} documented upstream, ${counts.lab} shown in the kernel lab, ${counts.hypothesis} hypotheses awaiting a real run.`;
+  const model = buildReportModel(results, controls, now);
+  const markdown = renderMarkdown(model);
+  t.true(markdown.includes(line), 'the count per level');
+  t.true(renderHtml(model).includes(line), 'the same count in the page header');
+  // A listed failure says how its expectation is known.
+  t.regex(markdown, /\| blocked by [a-z-]+ \((documented|hypothesis|shown in the lab[^)]*)\) \|/);
 });
