@@ -10,11 +10,15 @@ import { detectPlatform } from '../../provision/platform.ts';
 import { parseRegistryMirrors } from '../../provision/registry-mirrors.ts';
 import { newRunId } from '../../plan/naming.ts';
 import { planRun } from '../../plan/plan.ts';
+import type { Plan } from '../../plan/plan.ts';
 import { agentExecClient } from '../../probe/agent-exec.ts';
 import { classifyFlow } from '../../probe/classify-flow.ts';
 import { createProgress } from '../../run/progress.ts';
+import type { Progress } from '../../run/progress.ts';
+import type { RunEnvironment } from '../../run/environment.ts';
 import { realEnvironment, userClusterEnvironment } from '../../run/real-environment.ts';
 import { runStack } from '../../run/run-stack.ts';
+import type { RunOutcome } from '../../run/run-stack.ts';
 import { abortableSleep } from '../../abortable-sleep.ts';
 import { runExitCode, writeRunResults } from '../../run/write-results.ts';
 import { emptyCounts } from '../../run/events.ts';
@@ -195,15 +199,7 @@ export const runCommand: Command = {
     });
     const outcome = await runStack(
       plan,
-      {
-        environment,
-        agent: agentExecClient(),
-        classify: classifyFlow,
-        progress,
-        sleep: abortableSleep,
-        now: () => new Date(),
-        ...(io.leftBehind ? { leftBehind: io.leftBehind } : {}),
-      },
+      runDependencies(environment, progress, io),
       {
         parallel,
         keepCluster: values['keep-cluster'] === true,
@@ -216,31 +212,56 @@ export const runCommand: Command = {
       },
       { signal: io.signal, cleanupSignal: cleanup.signal },
     );
-    const { counts, results } = writeRunResults(plan, outcome, resultsDir, {
-      env: io.env,
+    return finishRun(plan, outcome, resultsDir, progress, io, {
       unverifiedDownloads: unverifiable.map((artifact) => artifact.what),
     });
-    // The reports of this run beside its results (junit.xml for CI, summary.md, report.html, OSCAL);
-    // `gauntlet report` merges several runs and applies waivers. A report that fails to render is a
-    // warning: the results are already safe on disk.
-    try {
-      const { files } = renderReports(results, loadControls(), { now: new Date(), gauntletVersion });
-      writeReports(resultsDir, files);
-    } catch (error) {
-      progress.emit({ kind: 'warning', message: `could not write the reports: ${(error as Error).message}` });
-    }
-    const exitCode = runExitCode(outcome, counts);
-    progress.emit({
-      kind: 'run-end',
-      counts: counts ?? emptyCounts(),
-      exitCode,
-      resultsDir,
-      durationMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
-      ...(outcome.error ? { error: outcome.error } : {}),
-    });
-    return exitCode;
   },
 };
+
+/** What every run hands the orchestration besides its environment. */
+function runDependencies(environment: RunEnvironment, progress: Progress, io: CommandIo) {
+  return {
+    environment,
+    agent: agentExecClient(),
+    classify: classifyFlow,
+    progress,
+    sleep: abortableSleep,
+    now: () => new Date(),
+    ...(io.leftBehind ? { leftBehind: io.leftBehind } : {}),
+  };
+}
+
+/**
+ * Results, then the reports of this run beside them (junit.xml for CI, summary.md, report.html,
+ * OSCAL; `gauntlet report` merges several runs and applies waivers), then the exit code. A report
+ * that fails to render is a warning: the results are already safe on disk.
+ */
+function finishRun(
+  plan: Plan,
+  outcome: RunOutcome,
+  resultsDir: string,
+  progress: Progress,
+  io: CommandIo,
+  options: Omit<Parameters<typeof writeRunResults>[3], 'env'>,
+): ExitCode {
+  const { counts, results } = writeRunResults(plan, outcome, resultsDir, { env: io.env, ...options });
+  try {
+    const { files } = renderReports(results, loadControls(), { now: new Date(), gauntletVersion });
+    writeReports(resultsDir, files);
+  } catch (error) {
+    progress.emit({ kind: 'warning', message: `could not write the reports: ${(error as Error).message}` });
+  }
+  const exitCode = runExitCode(outcome, counts);
+  progress.emit({
+    kind: 'run-end',
+    counts: counts ?? emptyCounts(),
+    exitCode,
+    resultsDir,
+    durationMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
+    ...(outcome.error ? { error: outcome.error } : {}),
+  });
+  return exitCode;
+}
 
 interface ContextRunFlags {
   context?: string;
@@ -501,15 +522,7 @@ async function runPrepared(
   });
   const outcome = await runStack(
     plan,
-    {
-      environment,
-      agent: agentExecClient(),
-      classify: classifyFlow,
-      progress,
-      sleep: abortableSleep,
-      now: () => new Date(),
-      ...(io.leftBehind ? { leftBehind: io.leftBehind } : {}),
-    },
+    runDependencies(environment, progress, io),
     {
       parallel,
       keepCluster: false,
@@ -523,26 +536,8 @@ async function runPrepared(
     { signal: io.signal, cleanupSignal: cleanup.signal },
   );
   // This run's evidence is the user's cluster, and its environment names no Calico when there is none.
-  const written = writeRunResults(plan, outcome, resultsDir, {
-    env: io.env,
+  return finishRun(plan, outcome, resultsDir, progress, io, {
     provenance: userClusterProvenance(discovery, user),
     noCalico: !user.calico,
   });
-  const { results } = written;
-  try {
-    const { files } = renderReports(results, loadControls(), { now: new Date(), gauntletVersion });
-    writeReports(resultsDir, files);
-  } catch (error) {
-    progress.emit({ kind: 'warning', message: `could not write the reports: ${(error as Error).message}` });
-  }
-  const exitCode = runExitCode(outcome, written.counts);
-  progress.emit({
-    kind: 'run-end',
-    counts: written.counts ?? emptyCounts(),
-    exitCode,
-    resultsDir,
-    durationMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
-    ...(outcome.error ? { error: outcome.error } : {}),
-  });
-  return exitCode;
 }
