@@ -1,7 +1,6 @@
 // The lab's results.json: one run per mesh mode (stack `lab-sidecar`, `lab-ambient`) on one Istio
 // release's rules (recorded in the run's environment and provenance), one check per case, judged like
 // any run (expected vs actual), so the reports render it unchanged.
-import { techniqueProtocol } from '../model/target-port.ts';
 import type { CheckInput, RunInput } from '../model/results.ts';
 import { gauntletVersion } from '../version.ts';
 import type { ProxyConnection } from './proxy-journal.ts';
@@ -85,7 +84,7 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
       destination: {
         workload: labCase.to,
         port: labCase.port,
-        protocol: techniqueProtocol(labCase.technique),
+        protocol: result.protocol,
         via: 'pod',
       },
       expectation: {

@@ -2,6 +2,7 @@
 // starts the targets and a supervised proxy stand-in per meshed pod, runs each case (arranging and
 // undoing its defence, reading the stand-ins' journals to tell whether the probe crossed a proxy), and
 // tears everything down, even when something fails.
+import { techniqueProtocol } from '../model/target-port.ts';
 import type { Observation } from '../agent/protocol.ts';
 import { checkOutcome } from '../model/check.ts';
 import type { CheckOutcome } from '../model/verdict.ts';
@@ -42,6 +43,8 @@ export interface LabCaseResult {
   crossedProxy: boolean;
   /** Those connections, with what each proxy did. */
   proxyConnections: ProxyConnection[];
+  /** What the probe's packets were at the destination (a forged datagram is udp, not tcp). */
+  protocol: ReturnType<typeof techniqueProtocol>;
   startedAt: string;
   durationMs: number;
 }
@@ -164,6 +167,7 @@ export async function runCase(
   let noProxyToStop = false;
   try {
     const mark = proxies.journal.mark();
+    const extra = labCase.probe ? labCase.probe(topology) : {};
     const observation = await probeOne(
       agent,
       topology.pod(labCase.from).namespace,
@@ -174,7 +178,7 @@ export async function runCase(
         port: labCase.port,
         timeoutMs: labCase.probeTimeoutMs ?? probeTimeoutMs,
         preludes: labCase.preludes ?? [],
-        ...(labCase.probe ? labCase.probe(topology) : {}),
+        ...extra,
       },
       labCase.identity ?? root,
     );
@@ -197,6 +201,7 @@ export async function runCase(
       outcome: checkOutcome({ verdict: labCase.expect }, classification.verdict),
       crossedProxy: proxyConnections.length > 0,
       proxyConnections,
+      protocol: techniqueProtocol(labCase.technique, extra.spoof?.protocol),
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - began),
     };
