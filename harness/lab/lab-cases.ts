@@ -250,6 +250,23 @@ function uncapturedProtocolCases(mesh: string): LabCase[] {
   ];
 }
 
+/** Either mesh's rules live in the pod's own netfilter tables: without NET_ADMIN the flush fails alike. */
+const iptablesFlushDenied: LabCase = {
+  id: 'iptables-flush-denied',
+  title: 'iptables-flush without NET_ADMIN',
+  technique: 'tcp',
+  preludes: ['iptables-flush'],
+  defence: 'NET_ADMIN withheld',
+  defended: true,
+  identity: { uid: 0, drop: ['net_admin'] },
+  from: 'attacker',
+  to: 'target',
+  port: ports.tcp,
+  expect: 'blocked',
+  layer: 'capability',
+  why: 'changing netfilter rules needs CAP_NET_ADMIN',
+};
+
 /** The meshed attacker's flows to the target while the node drops them (a NetworkPolicy behind the proxy). */
 const dropBehindProxy = {
   defence: 'node drops TCP to target',
@@ -491,21 +508,7 @@ export const sidecarGroup: LabGroup = {
       expect: 'reached',
       why: 'UDP to the relay is allowed; the relay opens the TCP flow from outside the rule',
     },
-    {
-      id: 'iptables-flush-denied',
-      title: 'iptables-flush without NET_ADMIN',
-      technique: 'tcp',
-      preludes: ['iptables-flush'],
-      defence: 'NET_ADMIN withheld',
-      defended: true,
-      identity: { uid: 0, drop: ['net_admin'] },
-      from: 'attacker',
-      to: 'target',
-      port: ports.tcp,
-      expect: 'blocked',
-      layer: 'capability',
-      why: 'changing netfilter rules needs CAP_NET_ADMIN',
-    },
+    iptablesFlushDenied,
     {
       id: 'iptables-flush',
       title: 'iptables-flush with NET_ADMIN',
@@ -857,21 +860,7 @@ export const ambientGroup: LabGroup = {
       expect: 'reached',
       why: "istio-cni's redirect lives in the pod's own nat table: flushed, nothing sends TCP to ztunnel",
     },
-    {
-      id: 'iptables-flush-denied',
-      title: 'iptables-flush without NET_ADMIN',
-      technique: 'tcp',
-      preludes: ['iptables-flush'],
-      defence: 'NET_ADMIN withheld',
-      defended: true,
-      identity: { uid: 0, drop: ['net_admin'] },
-      from: 'attacker',
-      to: 'target',
-      port: ports.tcp,
-      expect: 'blocked',
-      layer: 'capability',
-      why: 'changing netfilter rules needs CAP_NET_ADMIN',
-    },
+    iptablesFlushDenied,
     {
       id: 'quitquitquit-no-envoy',
       title: 'envoy-quitquitquit in the ambient pod',
