@@ -132,28 +132,34 @@ function addressOn(container: StartedTestContainer, network: string): string {
   return address;
 }
 
-async function startRelay(options: ExternalTargetsOptions): Promise<StartedTestContainer> {
+/** What the relay container runs: the probe image's agent serving every relay port (relayPorts). */
+export function relayCommand(): string[] {
   const { tcp, http, udp, tunnel, tunnelOnDnsPort } = relayPorts;
+  return [
+    'node',
+    '/opt/gauntlet/agent.mjs',
+    'serve',
+    '--relay',
+    String(tunnel),
+    '--relay',
+    String(tunnelOnDnsPort),
+    '--udp',
+    String(udp),
+    '--tcp',
+    String(tcp),
+    '--http',
+    String(http),
+  ];
+}
+
+async function startRelay(options: ExternalTargetsOptions): Promise<StartedTestContainer> {
+  const { tcp, http } = relayPorts;
   return (
     new GenericContainer(options.probeImage)
       .withName(`gauntlet-relay-${Math.random().toString(36).slice(2, 8)}`)
       .withNetworkMode(options.network)
       .withLabels({ ...options.labels, 'gauntlet.external': 'relay' })
-      .withCommand([
-        'node',
-        '/opt/gauntlet/agent.mjs',
-        'serve',
-        '--relay',
-        String(tunnel),
-        '--relay',
-        String(tunnelOnDnsPort),
-        '--udp',
-        String(udp),
-        '--tcp',
-        String(tcp),
-        '--http',
-        String(http),
-      ])
+      .withCommand(relayCommand())
       // Ready when both TCP listeners accept (bash's /dev/tcp: the image has no other client); the
       // agent opens its UDP sockets in the same start-up.
       .withWaitStrategy(

@@ -12,7 +12,7 @@ import { relayPorts } from '../../model/builtin.ts';
 import { probeImageRef } from '../../model/probe-image-ref.ts';
 import type { Docker, RunOptions } from '../../provision/docker.ts';
 import { dockerCli } from '../../provision/docker.ts';
-import { choosePostgresImage, postgresAccess } from '../../provision/external-targets.ts';
+import { choosePostgresImage, postgresAccess, relayCommand } from '../../provision/external-targets.ts';
 import { processShell } from '../../shell.ts';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../flags.ts';
@@ -36,7 +36,6 @@ export function outsideContainers(
   probeImage: string,
   postgresImage: string,
 ): { role: 'relay' | 'postgres'; options: RunOptions }[] {
-  const { tcp, http, udp, tunnel, tunnelOnDnsPort } = relayPorts;
   return [
     {
       role: 'relay',
@@ -46,21 +45,7 @@ export function outsideContainers(
         network: 'host',
         labels: { [outsideLabel]: 'relay' },
         restart: 'no',
-        command: [
-          'node',
-          '/opt/gauntlet/agent.mjs',
-          'serve',
-          '--relay',
-          String(tunnel),
-          '--relay',
-          String(tunnelOnDnsPort),
-          '--udp',
-          String(udp),
-          '--tcp',
-          String(tcp),
-          '--http',
-          String(http),
-        ],
+        command: relayCommand(),
       },
     },
     {
