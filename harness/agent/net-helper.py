@@ -111,6 +111,18 @@ def remaining(deadline):
     return max(0.0, deadline - time.monotonic())
 
 
+def arrivals(sock, deadline):
+    """Every datagram or frame `sock` receives before the deadline, as (data, address); the loop
+    that reads them ends at the deadline (the caller then reports a timeout)."""
+    while True:
+        left = remaining(deadline)
+        if left <= 0:
+            return
+        ready, _, _ = select.select([sock], [], [], left)
+        if ready:
+            yield sock.recvfrom(65535)
+
+
 def raw_syn(request, forged_source=None):
     """A hand-built SYN on an AF_INET raw socket. It still passes the pod's netfilter LOCAL_OUT
     (linux net/ipv4/raw.c raw_send_hdrinc: NF_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT, ...)), so
@@ -130,17 +142,7 @@ def raw_syn(request, forged_source=None):
     if forged_source:
         # The answer goes to the forged address: nothing comes back here unless it routes to us.
         deadline = min(deadline, time.monotonic() + 0.5)
-    while True:
-        left = remaining(deadline)
-        if left <= 0:
-            result = {"outcome": "timeout", "evidence": {}}
-            if forged_source:
-                result["evidence"]["blind"] = True
-            return result
-        ready, _, _ = select.select([receiver], [], [], left)
-        if not ready:
-            continue
-        packet, address = receiver.recvfrom(65535)
+    for packet, address in arrivals(receiver, deadline):
         if address[2] == PACKET_OUTGOING:
             continue
         reply = parse_tcp_reply(packet, host, port, sport)
@@ -148,6 +150,10 @@ def raw_syn(request, forged_source=None):
             continue
         interface = address[0]
         return syn_outcome(reply, interface)
+    result = {"outcome": "timeout", "evidence": {}}
+    if forged_source:
+        result["evidence"]["blind"] = True
+    return result
 
 
 def route_to(host):
@@ -216,19 +222,13 @@ def packet_syn(request):
     frame = (bytes.fromhex(peer_mac.replace(":", "")) + bytes.fromhex(own_mac.replace(":", ""))
              + struct.pack("!H", ETH_P_IP) + ip_header(source, host, 6, len(segment)) + segment)
     privileged("send(AF_PACKET frame)", lambda: sock.send(frame))
-    while True:
-        left = remaining(deadline)
-        if left <= 0:
-            return {"outcome": "timeout", "evidence": {}}
-        ready, _, _ = select.select([sock], [], [], left)
-        if not ready:
-            continue
-        data, address = sock.recvfrom(65535)
+    for data, address in arrivals(sock, deadline):
         if address[2] == PACKET_OUTGOING:
             continue
         reply = parse_tcp_reply(data[14:], host, port, sport)
         if reply is not None:
             return syn_outcome(reply, interface)
+    return {"outcome": "timeout", "evidence": {}}
 
 
 def spoof_udp(request):
@@ -245,19 +245,13 @@ def spoof_udp(request):
                           "replyTo": {"address": real, "port": listener.getsockname()[1]}}).encode()
     datagram = udp_datagram(forged, host, random.randint(20000, 60000), port, payload)
     privileged("sendto(forged UDP)", lambda: sender.sendto(ip_header(forged, host, 17, len(datagram)) + datagram, (host, 0)))
-    while True:
-        left = remaining(deadline)
-        if left <= 0:
-            return {"outcome": "timeout", "evidence": {}}
-        ready, _, _ = select.select([listener], [], [], left)
-        if not ready:
-            continue
-        data, _ = listener.recvfrom(65535)
+    for data, _ in arrivals(listener, deadline):
         try:
             echo = json.loads(data.decode())
         except ValueError:
             continue
         return {"outcome": "connected", "evidence": {"echo": echo}}
+    return {"outcome": "timeout", "evidence": {}}
 
 
 def marked_socket(kind, mark):
@@ -362,14 +356,7 @@ def icmp_echo(request):
         sock.sendto(packet, (host, 0))
     except OSError as error:
         return connect_error(error, "sendto(ICMP echo request)")
-    while True:
-        left = remaining(deadline)
-        if left <= 0:
-            return {"outcome": "timeout", "evidence": {}}
-        ready, _, _ = select.select([sock], [], [], left)
-        if not ready:
-            continue
-        data, address = sock.recvfrom(65535)
+    for data, address in arrivals(sock, deadline):
         ttl = None
         if kind == "raw":
             # A raw ICMP socket reads the IP header too; a ping socket only the ICMP message (its id
@@ -389,6 +376,7 @@ def icmp_echo(request):
         if ttl is not None:
             icmp["ttl"] = ttl
         return {"outcome": "connected", "evidence": {"icmp": icmp}}
+    return {"outcome": "timeout", "evidence": {}}
 
 
 def raw_protocol_socket(protocol):
@@ -411,27 +399,21 @@ def ip_probe(request):
         sock.sendto(payload, (host, 0))
     except OSError as error:
         return connect_error(error, "sendto(IP protocol %d)" % protocol)
-    while True:
-        left = remaining(deadline)
-        if left <= 0:
-            return {"outcome": "timeout", "evidence": {}}
-        ready, _, _ = select.select([sock], [], [], left)
-        if not ready:
-            continue
-        try:
-            data, address = sock.recvfrom(65535)
-        except OSError as error:
-            return connect_error(error, "recv(IP protocol %d)" % protocol)
-        if address[0] != host or len(data) < 20:
-            continue
-        try:
-            echo = json.loads(data[(data[0] & 0x0F) * 4:].decode())
-        except ValueError:
-            continue
-        if not isinstance(echo, dict) or echo.get("service") != "gauntlet-echo" or echo.get("id") != request["id"]:
-            continue
-        return {"outcome": "connected", "evidence": {"echo": echo, "sourceSeen": echo.get("peer", {}).get("address"),
-                                                     "replyTtl": data[8]}}
+    try:
+        for data, address in arrivals(sock, deadline):
+            if address[0] != host or len(data) < 20:
+                continue
+            try:
+                echo = json.loads(data[(data[0] & 0x0F) * 4:].decode())
+            except ValueError:
+                continue
+            if not isinstance(echo, dict) or echo.get("service") != "gauntlet-echo" or echo.get("id") != request["id"]:
+                continue
+            return {"outcome": "connected",
+                    "evidence": {"echo": echo, "sourceSeen": echo.get("peer", {}).get("address"), "replyTtl": data[8]}}
+    except OSError as error:
+        return connect_error(error, "recv(IP protocol %d)" % protocol)
+    return {"outcome": "timeout", "evidence": {}}
 
 
 def ip_serve(request):

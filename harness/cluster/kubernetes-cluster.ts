@@ -413,17 +413,7 @@ export class KubernetesCluster implements Cluster {
     for (const namespace of (await listNamespaces()).items) {
       const name = namespace.metadata?.name;
       if (!name || namespace.status?.phase === 'Terminating') continue;
-      await this.call(
-        `delete namespace ${name}`,
-        () =>
-          core
-            .deleteNamespace({ name, propagationPolicy: 'Foreground' })
-            // 404: gone already; 409: already terminating (pkg/registry/core/namespace/storage/storage.go).
-            .catch((error: unknown) =>
-              isNotFound(error) || apiStatusOf(error)?.code === 409 ? undefined : Promise.reject(error),
-            ),
-        signal,
-      );
+      await this.deleteNamespace(name, signal);
     }
 
     const deadline = this.now() + this.deleteTimeoutMs;
@@ -600,7 +590,7 @@ export class KubernetesCluster implements Cluster {
       () =>
         core
           .deleteNamespace({ name, propagationPolicy: 'Foreground' })
-          // 404: gone already; 409: already terminating (as in deleteByLabel).
+          // 404: gone already; 409: already terminating (pkg/registry/core/namespace/storage/storage.go).
           .catch((error: unknown) =>
             isNotFound(error) || apiStatusOf(error)?.code === 409 ? undefined : Promise.reject(error),
           ),
