@@ -6,6 +6,7 @@ import type { Stack } from '../model/stack.ts';
 import type { AdmissionLevel, MeshMode } from '../model/traits.ts';
 import type { Discovery } from './discovery/discover.ts';
 import type { MeshOffer } from './discovery/istio.ts';
+import { noCalicoVersion } from '../model/traits.ts';
 
 export interface StackChoices {
   /** --mesh MODE: one of the modes discovery offers. */
@@ -32,9 +33,6 @@ export interface UserStack {
   admissionRefusers: string[];
   notes: string[];
 }
-
-/** Stands for "no Calico version" in traits: it matches no `when.calico` prefix (v3, v3.31, ...). */
-export const noCalicoVersion = 'v0.0.0';
 
 const meshPreference: readonly MeshMode[] = ['ambient', 'sidecar-cni', 'sidecar', 'none'];
 

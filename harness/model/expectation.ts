@@ -3,17 +3,16 @@
 import type { Expectation, When } from './scenario.ts';
 import type { Stack } from './stack.ts';
 import type { StackTraits } from './traits.ts';
+import { noCalicoVersion } from './traits.ts';
 import type { AdmissionLevel } from './traits.ts';
+import { versionSelected } from './version-selector.ts';
 
 function list<T>(value: T | T[] | undefined): T[] | undefined {
   return value === undefined ? undefined : Array.isArray(value) ? value : [value];
 }
 
-/** "1.29" matches 1.29.4; "v3.31" matches v3.31.7; a full version matches only itself. */
-export function versionMatches(prefix: string, version: string | undefined): boolean {
-  if (version === undefined) return false;
-  return version === prefix || version.startsWith(`${prefix}.`);
-}
+/** "1.29" matches 1.29.4; "v3.31" matches v3.31.7; ">=1.29.0 <1.29.9" matches 1.29.4 (version-selector.ts). */
+export const versionMatches = versionSelected;
 
 export function whenMatches(when: When | undefined, traits: StackTraits, variant: string): boolean {
   if (!when) return true;
@@ -47,7 +46,8 @@ export function stackTraits(stack: Stack, admissionOverride?: AdmissionLevel): S
     mesh: stack.mesh.mode,
     dataplane: stack.cni.dataplane,
     admission: admissionOverride ?? stack.admission,
-    calico: stack.cni.version,
+    // An undiscovered Calico version must satisfy no selector, not even "<v3.32".
+    ...(stack.cni.version !== noCalicoVersion ? { calico: stack.cni.version } : {}),
     ...(stack.mesh.istio !== undefined ? { istio: stack.mesh.istio } : {}),
     kubernetes: stack.kubernetes,
   };

@@ -6,6 +6,7 @@ import { Identifier } from './ids.ts';
 import { Prelude, Technique } from './technique.ts';
 import { AdmissionLevel, Dataplane, MeshMode } from './traits.ts';
 import { Confidence, ExpectedVerdict, Layer } from './verdict.ts';
+import { versionSelector } from './version-selector.ts';
 
 /** Linux capability names as Kubernetes takes them (without CAP_). linux include/uapi/linux/capability.h */
 export const capabilities = [
@@ -113,9 +114,9 @@ export const When = z
     mesh: oneOrMany(MeshMode).optional(),
     dataplane: oneOrMany(Dataplane).optional(),
     admission: oneOrMany(AdmissionLevel).optional(),
-    /** Version prefixes, e.g. "v3.31" or "1.29". */
-    calico: oneOrMany(z.string().regex(/^v\d+(\.\d+){0,2}$/)).optional(),
-    istio: oneOrMany(z.string().regex(/^\d+(\.\d+){0,2}$/)).optional(),
+    /** Version prefixes ("v3.31", "1.29") or comparisons (">=1.29.0 <1.29.9"); see version-selector.ts. */
+    calico: oneOrMany(versionSelector('v')).optional(),
+    istio: oneOrMany(versionSelector('')).optional(),
   })
   .strict();
 export type When = z.infer<typeof When>;

@@ -11,6 +11,7 @@ import { contextStackId, kubernetesRelease, userStackFor } from '../../../harnes
 import type { StackChoices } from '../../../harness/cluster/user-stack.ts';
 import { isGauntletError } from '../../../harness/errors.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
+import { stackTraits, whenMatches } from '../../../harness/model/expectation.ts';
 
 function posture(refused: string[] = ['net-raw', 'net-admin', 'host-network']) {
   return admissionPosture(
@@ -291,4 +292,12 @@ test('what the run will create: namespaces, confined cluster-scoped objects, pri
   );
   t.regex(text, /GlobalNetworkPolicy attacker-dns-only-k3x9za-[0-9a-f]{5}, confined to namespaces matching/);
   t.regex(text, /pods? asking for more than the restricted Pod Security level:/);
+});
+
+test('a cluster whose Calico version was not found matches no when.calico, not even a comparison', (t) => {
+  const user = userStackFor(discovery({ calico: noCalico }));
+  const traits = stackTraits(user.stack);
+  t.is(traits.calico, undefined);
+  t.false(whenMatches({ calico: '<v3.32' }, traits, 'open'));
+  t.false(whenMatches({ calico: 'v0' }, traits, 'open'));
 });
