@@ -11,6 +11,7 @@ import { checkProvenance, provenanceKinds } from './provenance-summary.ts';
 import type { ReportModel } from './summary-model.ts';
 import {
   destinationText,
+  protocolText,
   evidenceLines,
   expectedText,
   fieldsText,
@@ -149,7 +150,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
   const layerIndex = new Map(layers.map((layer, index) => [layer, index + 1]));
   for (const check of bySeverity(model.checks)) {
     const source = sourceText(check);
-    const destination = `${destinationText(check)}/${check.destination.protocol}`;
+    const destination = `${destinationText(check)}/${protocolText(check)}`;
     const controls = check.controls.join(' ');
     const definitions = nested(nested(flowIndex, check.scenario), check.variant);
     let candidates = definitions.get(check.probe);

@@ -255,6 +255,12 @@ export function destinationText(check: Check): string {
   return `${destination.workload}${port}`;
 }
 
+/** `tcp`, `icmp`, `ip-protocol 253`: which protocol went to the destination (results.json `destination`). */
+export function protocolText(check: Check): string {
+  const { protocol, ipProtocol } = check.destination;
+  return ipProtocol === undefined ? protocol : `${protocol} ${ipProtocol}`;
+}
+
 /** `probe: source → destination` */
 export function flowTitle(check: Check): string {
   return `${check.probe}: ${check.source.workload} → ${destinationText(check)}`;
@@ -333,7 +339,7 @@ export function evidenceLines(check: Check): string[] {
     `test id: ${check.testId}`,
     `technique: ${check.technique}${check.preludes.length > 0 ? ` after ${check.preludes.join(', ')}` : ''}`,
     `source: ${check.source.workload}${check.source.mesh && sourcePlaces[check.source.mesh] ? ` (${sourcePlaces[check.source.mesh]})` : ''}${check.source.namespace ? ` in ${check.source.namespace}` : ''}${check.source.pod ? ` (pod ${check.source.pod})` : ''}${check.source.serviceAccount ? `, service account ${check.source.serviceAccount}` : ''}${check.source.runAsUser !== undefined ? `, uid ${check.source.runAsUser}` : ''}${check.source.capabilities.length > 0 ? `, capabilities ${check.source.capabilities.join(',')}` : ''}`,
-    `destination: ${destinationText(check)}/${check.destination.protocol}${check.destination.address ? ` at ${check.destination.address}` : ''}${check.destination.via ? ` via ${check.destination.via}` : ''}`,
+    `destination: ${destinationText(check)}/${protocolText(check)}${check.destination.address ? ` at ${check.destination.address}` : ''}${check.destination.via ? ` via ${check.destination.via}` : ''}`,
     `expected: ${expectedText(check)}${check.expectation?.why ? ` (${check.expectation.why})` : ''}${check.expectation?.confidence === 'hypothesis' ? ' [hypothesis]' : ''}`,
     `observed: ${check.observation.outcome}${check.observation.durationMs !== undefined ? ` in ${check.observation.durationMs} ms` : ''}`,
   ];

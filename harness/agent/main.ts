@@ -107,7 +107,11 @@ async function main(argv: string[]): Promise<number> {
         sctp: ports(values.sctp, 'sctp'),
         ipProtocol: ipProtocols(values['ip-protocol']),
       });
-      process.stdout.write(`${JSON.stringify({ serving: true, pid: process.pid })}\n`);
+      // Said twice: in the line that reports serving, and on stderr, where the pod's logs show it.
+      for (const line of server.unavailable) process.stderr.write(`agent serve: not serving ${line}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ serving: true, pid: process.pid, ...(server.unavailable.length > 0 ? { unavailable: server.unavailable } : {}) })}\n`,
+      );
       await waitForSignal();
       server.close();
       return 0;

@@ -9,6 +9,8 @@ import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
 import { didYouMean } from '../text/suggest.ts';
 import type { Problem } from './problem.ts';
 import type { YamlSource } from './yaml-source.ts';
+import { checkRawListeners } from './check-raw-listener.ts';
+import { checkUncapturedProbe, uncapturedTechniques } from './check-uncaptured.ts';
 
 /** Which technique each technique-specific probe field belongs to. */
 const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application', readonly Technique[]> = {
@@ -19,14 +21,6 @@ const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application
   // PostgreSQL's startup exchange or a TLS ClientHello, over a TCP connection or through the UDP tunnel.
   application: ['tcp', 'udp-tunnel'],
 };
-
-/**
- * The protocols the capture ignores (icmp, sctp, ip-protocol) have agent techniques and lab cases, but
- * a plan cannot carry them yet: a probe's protocol is tcp, http or udp with a port
- * (harness/model/target-port.ts, results.json), and `serve` in a scenario has no SCTP or raw IP
- * listener. Refused here rather than failing inside the agent's batch.
- */
-const labOnlyTechniques: readonly Technique[] = ['icmp', 'sctp', 'ip-protocol'];
 
 /**
  * Where a probe without an application can be judged reached: only a gauntlet echo answers a bare
@@ -233,6 +227,8 @@ export function checkScenarioReferences(
       );
   }
 
+  checkRawListeners(scenario, at);
+
   const seenProbeIds = new Map<string, number>();
   scenario.probes.forEach((probe, index) => {
     const path = ['probes', index];
@@ -254,16 +250,12 @@ export function checkScenarioReferences(
     }
 
     const to: Workload | undefined = workloads[probe.to.workload];
-    if (labOnlyTechniques.includes(probe.technique))
-      at(
-        [...path, 'technique'],
-        `technique ${probe.technique} runs in the kernel lab only (gauntlet lab) for now: plans and results carry no port-less or non-TCP/UDP protocol yet, and workloads cannot serve its listener`,
-      );
-    else if (!to)
+    if (!to)
       at(
         [...path, 'to', 'workload'],
         `unknown workload "${probe.to.workload}"${didYouMean(probe.to.workload, workloadNames)}`,
       );
+    else if (uncapturedTechniques.includes(probe.technique)) checkUncapturedProbe(probe, path, to, at);
     else if (probe.technique === 'spoof-source' && probe.spoof) checkSpoof(probe, path, to, at);
     else if (resolvePort(probe, to) !== undefined) checkAnswerable(probe, path, to, at);
     else

@@ -9,6 +9,7 @@ import { DestinationAnswer } from './destination-answer.ts';
 import { observationOutcomes } from './observation-outcome.ts';
 import { Provenance } from './provenance.ts';
 import { GauntletError } from '../errors.ts';
+import { destinationProtocols } from './target-port.ts';
 import { Prelude, Technique } from './technique.ts';
 import { AdmissionLevel, Dataplane, MeshMode } from './traits.ts';
 import { CheckOutcome, Confidence, ExpectedVerdict, Layer, Verdict } from './verdict.ts';
@@ -172,8 +173,11 @@ export const Check = z.object({
     workload: Name,
     /** Where the probe was sent: an IP or a DNS name. */
     address: z.string().optional(),
+    /** Absent for icmp and ip-protocol, which address a host, not a port. */
     port: z.number().int().min(0).max(65535).optional(),
-    protocol: z.enum(['tcp', 'http', 'udp']),
+    protocol: z.enum(destinationProtocols),
+    /** ip-protocol: the IP protocol number sent (the destination's `serve.ipProtocol`). */
+    ipProtocol: z.number().int().min(1).max(255).optional(),
     /** How the destination was reached: a Service, a pod IP, a builtin target, outside the cluster. */
     via: z.string().optional(),
     /** The node the destination pod ran on (a pod of the scenario): with source.node, same-node or cross-node. */

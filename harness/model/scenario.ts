@@ -74,6 +74,22 @@ export const PodWorkload = z
         http: z.array(Port).optional(),
         udp: z.array(Port).optional(),
         relay: z.array(Port).optional(),
+        /** SCTP echo ports (`agent serve --sctp`; the node's kernel needs its sctp module). */
+        sctp: z.array(Port).optional(),
+        /**
+         * An IP protocol answered on a raw socket (`agent serve --ip-protocol`), so it needs CAP_NET_RAW
+         * as root (the catalog checks the securityContext). Not TCP, UDP or SCTP (6, 17, 132): those have
+         * their own listeners, and a raw socket of them would also see the kernel's own traffic.
+         */
+        ipProtocol: z
+          .number()
+          .int()
+          .min(1)
+          .max(255)
+          .refine((protocol) => ![6, 17, 132].includes(protocol), {
+            message: 'TCP, UDP and SCTP (6, 17, 132) have their own serve entries (tcp, udp, sctp)',
+          })
+          .optional(),
       })
       .strict()
       .optional(),

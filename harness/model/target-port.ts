@@ -5,7 +5,17 @@ import type { Probe, Workload } from './scenario.ts';
 import { isPodWorkload } from './scenario.ts';
 import type { Technique } from './technique.ts';
 
-type Protocol = 'tcp' | 'http' | 'udp';
+/** The protocol a probe speaks to its destination, as plans and results.json name it. */
+export const destinationProtocols = ['tcp', 'http', 'udp', 'sctp', 'icmp', 'ip-protocol'] as const;
+export type Protocol = (typeof destinationProtocols)[number];
+
+/**
+ * ICMP and a raw IP protocol address a host, not a port: their destinations have no port, and a
+ * ClusterIP (kube-proxy's forwarding of a Service's TCP, UDP and SCTP ports) does not take them.
+ */
+export function hasPorts(protocol: Protocol): boolean {
+  return protocol !== 'icmp' && protocol !== 'ip-protocol';
+}
 
 /**
  * The protocol family a technique speaks to its destination. A forged source is a UDP datagram or
@@ -25,13 +35,10 @@ export function techniqueProtocol(technique: Technique, spoofProtocol?: 'udp' | 
       return 'tcp';
     case 'spoof-source':
       return spoofProtocol === 'udp' ? 'udp' : 'tcp';
-    // Neither TCP nor UDP, and no port: the plans' and results' protocol field names only tcp, http
-    // and udp, so the connectionless ones count as datagrams and SCTP (a port-addressed stream) as tcp.
     case 'icmp':
     case 'ip-protocol':
-      return 'udp';
     case 'sctp':
-      return 'tcp';
+      return technique;
   }
 }
 
@@ -39,8 +46,9 @@ export function resolvePort(
   probe: Pick<Probe, 'to' | 'technique' | 'application' | 'spoof'>,
   workload: Workload,
 ): number | undefined {
-  if (probe.to.port !== undefined) return probe.to.port;
   const protocol = techniqueProtocol(probe.technique, probe.spoof?.protocol);
+  if (!hasPorts(protocol)) return undefined;
+  if (probe.to.port !== undefined) return probe.to.port;
   if (isPodWorkload(workload)) {
     const serve = workload.serve ?? {};
     // A raw or tunnelled SYN may aim at an HTTP listener too: any TCP-speaking port will answer.
@@ -49,7 +57,9 @@ export function resolvePort(
         ? serve.udp
         : protocol === 'http'
           ? serve.http
-          : [...(serve.tcp ?? []), ...(serve.http ?? [])];
+          : protocol === 'sctp'
+            ? serve.sctp
+            : [...(serve.tcp ?? []), ...(serve.http ?? [])];
     return candidates?.[0];
   }
   if ('builtin' in workload) return builtinTargets[workload.builtin].defaultPort;

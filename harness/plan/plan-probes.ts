@@ -2,9 +2,10 @@
 // address, and the expectation that applies on this stack and variant.
 import { builtinTargets, relayPorts } from '../model/builtin.ts';
 import { matchExpectation } from '../model/expectation.ts';
-import type { Expectation, Probe, Scenario } from '../model/scenario.ts';
+import type { Expectation, Probe, Scenario, Workload } from '../model/scenario.ts';
 import { isPodWorkload } from '../model/scenario.ts';
-import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
+import { hasPorts, resolvePort, techniqueProtocol } from '../model/target-port.ts';
+import type { Protocol } from '../model/target-port.ts';
 import type { StackTraits } from '../model/traits.ts';
 import type { PodToStart } from './render-workloads.ts';
 import { optOutSuffix } from './render-workloads.ts';
@@ -32,7 +33,10 @@ export function sourceKey(source: ProbeSource): string {
   return isOutsideClient(source) ? `outside/${source.workload}` : `${source.namespace}/${source.deployment}`;
 }
 
-/** A destination as the plan knows it; the run turns it into an address. */
+/**
+ * A destination as the plan knows it; the run turns it into an address. A pod's has no port for
+ * icmp and ip-protocol (they address a host).
+ */
 export type Destination =
   | { kind: 'service'; workload: string; namespace: string; service: string; port: number }
   /** A Service's port as an outside client reaches it: a node's address and the port's NodePort. */
@@ -44,7 +48,7 @@ export type Destination =
       port: number;
       protocol: 'TCP' | 'UDP';
     }
-  | { kind: 'pod'; workload: string; namespace: string; deployment: string; port: number }
+  | { kind: 'pod'; workload: string; namespace: string; deployment: string; port?: number }
   | { kind: 'builtin'; workload: string; builtin: keyof typeof builtinTargets; port: number }
   | { kind: 'external'; workload: string; external: 'relay' | 'postgres'; port: number };
 
@@ -54,7 +58,9 @@ export interface PlannedProbe {
   probe: Probe;
   source: ProbeSource;
   destination: Destination;
-  protocol: 'tcp' | 'http' | 'udp';
+  protocol: Protocol;
+  /** ip-protocol: the IP protocol number to send, the one the destination serves (`serve.ipProtocol`). */
+  ipProtocol?: number;
   /** The relay for udp-tunnel probes. */
   relay?: { workload: string; port: number };
   expectation?: Expectation;
@@ -72,12 +78,34 @@ export function describeDestination(destination: Destination): string {
     case 'node-port':
       return `${destination.workload} (node port of service ${destination.namespace}/${destination.service}:${destination.port})`;
     case 'pod':
-      return `${destination.workload} (pod of ${destination.namespace}/${destination.deployment}:${destination.port})`;
+      return `${destination.workload} (pod of ${destination.namespace}/${destination.deployment}${destination.port === undefined ? '' : `:${destination.port}`})`;
     case 'builtin':
       return `${destination.builtin}:${destination.port}`;
     case 'external':
       return `${destination.external} outside the cluster:${destination.port}`;
   }
+}
+
+/**
+ * The protocol a probe speaks, and its destination without a port where the protocol has none
+ * (icmp, ip-protocol: the catalog aims them at pods only). An ip-protocol probe sends the number the
+ * target serves (`serve.ipProtocol`, checked by the catalog): the agent would otherwise send its own
+ * default (harness/agent/techniques/unproxied.ts).
+ */
+function destinationAndProtocol(
+  probe: Probe,
+  target: Workload,
+  destination: Destination,
+): Pick<PlannedProbe, 'destination' | 'protocol' | 'ipProtocol'> {
+  const protocol = techniqueProtocol(probe.technique, probe.spoof?.protocol);
+  if (hasPorts(protocol) || destination.kind !== 'pod') return { destination, protocol };
+  const { port: _port, ...portless } = destination;
+  const ipProtocol = isPodWorkload(target) ? target.serve?.ipProtocol : undefined;
+  return {
+    destination: portless,
+    protocol,
+    ...(probe.technique === 'ip-protocol' && ipProtocol !== undefined ? { ipProtocol } : {}),
+  };
 }
 
 export function planProbes(
@@ -131,8 +159,7 @@ export function planProbes(
       testId: testId(traits.stack, scenario.id, variant, probe.id),
       probe,
       source,
-      destination,
-      protocol: techniqueProtocol(probe.technique, probe.spoof?.protocol),
+      ...destinationAndProtocol(probe, target, destination),
       ...(relayWorkload
         ? { relay: { workload: relayWorkload, port: probe.tunnel?.port ?? relayPorts.tunnel } }
         : {}),

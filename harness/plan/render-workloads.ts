@@ -181,8 +181,10 @@ export function serveArguments(name: string, workload: PodWorkload): string[] {
     ['--http', serve.http],
     ['--udp', serve.udp],
     ['--relay', serve.relay],
+    ['--sctp', serve.sctp],
   ] as const)
     for (const port of ports ?? []) args.push(flag, String(port));
+  if (serve.ipProtocol !== undefined) args.push('--ip-protocol', String(serve.ipProtocol));
   return args;
 }
 
@@ -307,6 +309,9 @@ export function renderService(
     })),
     ...(serve.udp ?? []).map((port) => ({ name: `udp-${port}`, port, protocol: 'UDP' })),
     ...(serve.relay ?? []).map((port) => ({ name: `udp-relay-${port}`, port, protocol: 'UDP' })),
+    // kube-proxy forwards SCTP Service ports like TCP and UDP ones (kubernetes.io/docs/reference/generated/kube-proxy/).
+    // An IP protocol has no port to publish: probes reach it at the pod (check-scenario.ts).
+    ...(serve.sctp ?? []).map((port) => ({ name: `sctp-${port}`, port, protocol: 'SCTP' })),
   ].map((port) => ({ ...port, targetPort: port.port }));
   if (ports.length === 0) return undefined;
   return {

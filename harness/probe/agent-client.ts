@@ -13,7 +13,8 @@ export interface PreparedProbe {
   attempt: number;
   planned: PlannedProbe;
   host: string;
-  port: number;
+  /** Absent for icmp and ip-protocol, which address a host. */
+  port?: number;
   /** For udp-tunnel: the relay's address. */
   relay?: { host: string; port: number };
   /** For dns: the name to resolve. */

@@ -352,7 +352,9 @@ async function probeFromSource(
         instance,
         attempts,
         pod,
-        resolved?.ok ? { host: resolved.host, port: resolved.port } : undefined,
+        resolved?.ok
+          ? { host: resolved.host, ...(resolved.port === undefined ? {} : { port: resolved.port }) }
+          : undefined,
         context,
       ),
     );
@@ -365,7 +367,7 @@ function finish(
   instance: Instance,
   attempts: FlowAttempt[],
   sourcePod: PodInfo | undefined,
-  destination: { host: string; port: number } | undefined,
+  destination: FlowResult['destination'],
   context: InstanceContext,
 ): FlowResult {
   const { verdict, flaky } = combineAttempts(attempts.map((attempt) => attempt.verdict));

@@ -27,7 +27,8 @@ export interface FlowResult {
   sourcePod?: PodInfo;
   /** The node of the destination's pod, when it is a pod of the scenario (same-node or cross-node). */
   destinationNode?: string;
-  destination?: { host: string; port: number };
+  /** No port for icmp and ip-protocol, which address a host. */
+  destination?: { host: string; port?: number };
   attempts: FlowAttempt[];
   verdict: Verdict;
   layer?: Layer;

@@ -30,7 +30,7 @@ export async function prepareProbe(planned: PlannedProbe, context: ResolveContex
       attempt,
       planned,
       host: resolved.host,
-      port: resolved.port,
+      ...(resolved.port === undefined ? {} : { port: resolved.port }),
       ...(relay ? { relay } : {}),
       ...(planned.probe.technique === 'dns' ? { dnsName: planned.probe.dns?.name ?? defaultDnsName } : {}),
     });

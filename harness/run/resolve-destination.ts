@@ -5,7 +5,8 @@ import type { Cluster, PodInfo, WorkloadReadiness } from '../cluster/cluster.ts'
 import type { Destination } from '../plan/plan-probes.ts';
 import type { ExternalTargets } from './environment.ts';
 
-export type Resolved = { ok: true; host: string; port: number } | { ok: false; reason: string };
+/** `port` is absent for icmp and ip-protocol, which address a host (plan-probes.ts). */
+export type Resolved = { ok: true; host: string; port?: number } | { ok: false; reason: string };
 
 export interface ResolveContext {
   cluster: Cluster;
@@ -58,7 +59,7 @@ export async function resolveDestination(
         return { ok: false, reason: `destination pod ${destination.deployment} was not admitted` };
       const { pod } = readiness;
       return pod?.ip
-        ? { ok: true, host: pod.ip, port: destination.port }
+        ? { ok: true, host: pod.ip, ...(destination.port === undefined ? {} : { port: destination.port }) }
         : { ok: false, reason: `destination pod ${destination.deployment} has no IP (${readiness.state})` };
     }
     case 'builtin': {

@@ -26,6 +26,10 @@ function ciUrl(env: NodeJS.ProcessEnv): string | undefined {
   return env['CI_JOB_URL'] ?? env['BUILD_URL'];
 }
 
+function portOf(port: number | undefined): { port?: number } {
+  return port === undefined ? {} : { port };
+}
+
 export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckInput {
   const { planned } = flow;
   const scenario = plan.instances.find((instance) => instance.name === flow.instanceName)?.scenario.scenario;
@@ -69,10 +73,11 @@ export function flowToCheck(flow: FlowResult, plan: Plan, runId: string): CheckI
         },
     destination: {
       workload: planned.destination.workload,
-      ...(flow.destination
-        ? { address: flow.destination.host, port: flow.destination.port }
-        : { port: planned.destination.port }),
+      ...(flow.destination ? { address: flow.destination.host } : {}),
+      // icmp and ip-protocol address a host: no port (plan-probes.ts).
+      ...portOf(flow.destination?.port ?? planned.destination.port),
       protocol: planned.protocol,
+      ...(planned.ipProtocol !== undefined ? { ipProtocol: planned.ipProtocol } : {}),
       via: planned.destination.kind,
       ...(flow.destinationNode ? { node: flow.destinationNode } : {}),
     },

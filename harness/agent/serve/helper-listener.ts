@@ -8,6 +8,26 @@ export interface HelperListener {
   close(): void;
 }
 
+/** The helper could not listen; `errno` is its own errno name when it reported one (EPROTONOSUPPORT). */
+export class HelperListenerError extends Error {
+  override readonly name = 'HelperListenerError';
+  constructor(
+    message: string,
+    readonly errno?: string,
+  ) {
+    super(message);
+  }
+}
+
+function reportedErrno(line: string): string | undefined {
+  try {
+    const errno: unknown = (JSON.parse(line) as Record<string, unknown>)['errno'];
+    return typeof errno === 'string' ? errno : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function helperListener(request: Record<string, unknown>, startMs = 10_000): Promise<HelperListener> {
   return new Promise((resolve, reject) => {
     const child = spawn(pythonPath(), ['-c', netHelperSource(), JSON.stringify(request)], {
@@ -16,12 +36,12 @@ export function helperListener(request: Record<string, unknown>, startMs = 10_00
     let stdout = '';
     let stderr = '';
     let settled = false;
-    const fail = (message: string) => {
+    const fail = (message: string, errno?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`${String(request['op'])}: ${message}`));
+      reject(new HelperListenerError(`${String(request['op'])}: ${message}`, errno));
     };
     const timer = setTimeout(() => fail(`no listening line within ${startMs} ms`), startMs);
     child.on('error', (error) => fail(error.message));
@@ -34,7 +54,7 @@ export function helperListener(request: Record<string, unknown>, startMs = 10_00
         settled = true;
         clearTimeout(timer);
         resolve({ close: () => child.kill('SIGTERM') });
-      } else fail(line.trim());
+      } else fail(line.trim(), reportedErrno(line));
     });
     child.on('close', (code) =>
       fail(`helper exited ${code}: ${(stdout.trim() || stderr.trim()).split('\n').pop() ?? ''}`),

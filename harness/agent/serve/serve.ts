@@ -4,7 +4,7 @@
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Server } from 'node:net';
 import { dnsServer } from './dns-server.ts';
-import { helperListener } from './helper-listener.ts';
+import { HelperListenerError, helperListener } from './helper-listener.ts';
 import type { HelperListener } from './helper-listener.ts';
 import { httpEcho } from './http-echo.ts';
 import { udpRelay } from './relay.ts';
@@ -40,7 +40,30 @@ function bindUdp(socket: UdpSocket, port: number, host: string): Promise<void> {
   });
 }
 
-export async function serve(options: ServeOptions): Promise<{ close: () => void }> {
+/** net-helper.py sctp_socket's errnos for a kernel without SCTP (no sctp module to load). */
+const noSctpErrnos = ['EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EAFNOSUPPORT'];
+
+/**
+ * An SCTP echo, or undefined where the kernel has no SCTP: the pod's other listeners still serve (a
+ * target that crashed would leave every probe to it inconclusive), and an sctp probe meets the same
+ * kernel and reports its own error (net-helper.py sctp_socket), never a verdict.
+ */
+async function sctpEcho(options: ServeOptions, port: number): Promise<HelperListener | undefined> {
+  try {
+    return await helperListener({ op: 'sctp-serve', name: options.name, host: options.host, port });
+  } catch (error) {
+    if (error instanceof HelperListenerError && noSctpErrnos.includes(error.errno ?? '')) return undefined;
+    throw error;
+  }
+}
+
+export interface Serving {
+  close: () => void;
+  /** Listeners this kernel cannot provide (SCTP without its module), one line each. */
+  unavailable: string[];
+}
+
+export async function serve(options: ServeOptions): Promise<Serving> {
   const servers: Server[] = [];
   const sockets: UdpSocket[] = [];
   const tcp = async (server: Server, port: number) => {
@@ -57,9 +80,13 @@ export async function serve(options: ServeOptions): Promise<{ close: () => void 
   for (const port of options.relay) await udp(udpRelay(), port);
   for (const port of options.dns) await udp(dnsServer(options.dnsAnswer), port);
   const helpers: HelperListener[] = [];
+  const unavailable: string[] = [];
   try {
-    for (const port of options.sctp ?? [])
-      helpers.push(await helperListener({ op: 'sctp-serve', name: options.name, host: options.host, port }));
+    for (const port of options.sctp ?? []) {
+      const echo = await sctpEcho(options, port);
+      if (echo) helpers.push(echo);
+      else unavailable.push(`sctp ${port}: this kernel has no SCTP (the sctp module is not loaded)`);
+    }
     for (const protocol of options.ipProtocol ?? [])
       helpers.push(await helperListener({ op: 'ip-serve', name: options.name, ipProtocol: protocol }));
   } catch (error) {
@@ -69,6 +96,7 @@ export async function serve(options: ServeOptions): Promise<{ close: () => void 
     throw error;
   }
   return {
+    unavailable,
     close: () => {
       for (const helper of helpers) helper.close();
       for (const server of servers) server.close();

@@ -34,6 +34,7 @@ const expectedScenarios = [
   'sidecar-status-ports',
   'istiod-target',
   'node-placement',
+  'uncaptured-protocols',
 ];
 
 // With the lab's case ids, as the CLI loads it: every `confidence: lab` names a real case.
