@@ -3,7 +3,8 @@
 import { inPodPreludes } from '../model/technique.ts';
 import type { Technique } from '../model/technique.ts';
 import type { Probe, Scenario, Workload } from '../model/scenario.ts';
-import { isPodWorkload, variantSpec } from '../model/scenario.ts';
+import { isGatewayWorkload, isPodWorkload, variantSpec } from '../model/scenario.ts';
+import { checkGateways, gatewayTcpRoutePort } from './check-gateway.ts';
 import { relayPorts } from '../model/builtin.ts';
 import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
 import { didYouMean } from '../text/suggest.ts';
@@ -34,6 +35,8 @@ function echoAnswers(probe: Probe, to: Workload, port: number): boolean {
   if (isPodWorkload(to)) return (protocol === 'udp' ? to.serve?.udp : to.serve?.tcp)?.includes(port) ?? false;
   if ('external' in to && to.external === 'relay')
     return port === (protocol === 'udp' ? relayPorts.udp : relayPorts.tcp);
+  // A scenario's gateway carries TCP to its backend's echo (checkGateways requires one).
+  if (protocol === 'tcp' && gatewayTcpRoutePort(to, port)) return true;
   return false;
 }
 
@@ -265,8 +268,14 @@ export function checkScenarioReferences(
           ? `"${probe.to.workload}" serves no port for ${probe.technique}: add to.port or a serve entry`
           : `this target has no default port: add to.port`,
       );
-    if (to && !isPodWorkload(to) && probe.to.via === 'pod' && !('builtin' in to && to.builtin === 'kubelet'))
-      at([...path, 'to', 'via'], 'via: pod applies to pods of this scenario only');
+    if (
+      to &&
+      !isPodWorkload(to) &&
+      !isGatewayWorkload(to) &&
+      probe.to.via === 'pod' &&
+      !('builtin' in to && to.builtin === 'kubelet')
+    )
+      at([...path, 'to', 'via'], 'via: pod applies to pods of this scenario only (and its gateways)');
 
     for (const [field, allowed] of Object.entries(fieldTechniques)) {
       if (probe[field as keyof typeof fieldTechniques] !== undefined && !allowed.includes(probe.technique))
@@ -317,6 +326,7 @@ export function checkScenarioReferences(
     });
   });
 
+  checkGateways(scenario, at);
   checkEvidence(scenario, at, labCaseIds);
 
   for (const [name, variant] of Object.entries(scenario.variants)) {

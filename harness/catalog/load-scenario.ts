@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Scenario } from '../model/scenario.ts';
-import { isPodWorkload, Scenario as ScenarioSchema, variantSpec } from '../model/scenario.ts';
+import { Scenario as ScenarioSchema, scenarioNamespaces, variantSpec } from '../model/scenario.ts';
 import type { AdmissionLevel } from '../model/traits.ts';
 import { didYouMean } from '../text/suggest.ts';
 import { checkScenarioReferences } from './check-scenario.ts';
@@ -39,11 +39,7 @@ export function loadScenario(
   if (!scenario || !source) return { problems };
   problems.push(...checkScenarioReferences(scenario, source, basename(dir), labCaseIds));
 
-  const namespaces = new Set(
-    Object.values(scenario.workloads)
-      .filter(isPodWorkload)
-      .map((workload) => workload.namespace),
-  );
+  const namespaces = new Set(scenarioNamespaces(scenario.workloads));
   const available = existsSync(dir)
     ? readdirSync(dir).filter((name) => /\.ya?ml$/.test(name) && name !== 'scenario.yaml')
     : [];

@@ -55,3 +55,18 @@ export const External = z.enum(externalNames);
 // The tunnel also listens on UDP 53: "UDP 53 allowed to anywhere" is the classic hole a DNS-shaped
 // tunnel uses (scenarios/dns-port-tunnel).
 export const relayPorts = { tcp: 8080, http: 8081, udp: 5353, tunnel: 4789, tunnelOnDnsPort: 53 } as const;
+
+/**
+ * The Service ports of a scenario's own ingress gateway and the container ports Envoy listens on.
+ * They mirror the default profile's istio-ingressgateway (Service 80 -> 8080, 443 -> 8443, 15021:
+ * istio/istio manifests/charts/gateways/istio-ingress/values.yaml). istiod binds a Gateway server's
+ * port to the targetPort of the Service port with that number (istio/istio pilot/pkg/model/gateway.go
+ * resolvePorts), so Envoy listens on 8080/8443 without privileged ports.
+ */
+export const gatewayPorts = {
+  http: { name: 'http', port: 80, targetPort: 8080 },
+  // Named tcp-: a client sidecar then proxies it as opaque TCP (istio.io/latest/docs/ops/configuration/
+  // traffic-management/protocol-selection/), and the gateway's TCP route carries it to the backend.
+  tcp: { name: 'tcp-443', port: 443, targetPort: 8443 },
+  status: { name: 'status-port', port: 15021, targetPort: 15021 },
+} as const;

@@ -99,11 +99,53 @@ export type PodWorkload = z.infer<typeof PodWorkload>;
 
 export const BuiltinWorkload = z.object({ builtin: Builtin }).strict();
 export const ExternalWorkload = z.object({ external: External }).strict();
-export const Workload = z.union([PodWorkload, BuiltinWorkload, ExternalWorkload]);
+
+/**
+ * An Istio ingress gateway the scenario deploys in its own namespace (Istio's gateway injection:
+ * a Deployment whose `istio-proxy` container has `image: auto`), with its Service (80 -> 8080,
+ * 443 -> 8443, 15021, like the default profile's istio-ingressgateway) and a Gateway and
+ * VirtualService routing to `backend`. The scenario's own policies can then select the gateway
+ * pods, which the shared istio-system gateway never allows (other instances use it too).
+ */
+export const GatewayWorkload = z
+  .object({
+    gateway: z
+      .object({
+        namespace: Identifier.describe('logical namespace; holds no meshed pod workloads'),
+        backend: Identifier.describe(
+          'a pod workload serving http (port 80 routes to it) and, if it serves tcp, 443 to its first tcp port',
+        ),
+        labels: labelMap.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type GatewayWorkload = z.infer<typeof GatewayWorkload>;
+
+export const Workload = z.union([PodWorkload, BuiltinWorkload, ExternalWorkload, GatewayWorkload]);
 export type Workload = z.infer<typeof Workload>;
 
 export function isPodWorkload(workload: Workload): workload is PodWorkload {
   return 'role' in workload;
+}
+
+export function isGatewayWorkload(workload: Workload): workload is GatewayWorkload {
+  return 'gateway' in workload;
+}
+
+/** The logical namespaces a scenario creates: its pod workloads' and its gateways'. */
+export function scenarioNamespaces(workloads: Readonly<Record<string, Workload>>): string[] {
+  return [
+    ...new Set(
+      Object.values(workloads).flatMap((workload) =>
+        isPodWorkload(workload)
+          ? [workload.namespace]
+          : isGatewayWorkload(workload)
+            ? [workload.gateway.namespace]
+            : [],
+      ),
+    ),
+  ];
 }
 
 const ManifestFile = z.string().regex(/^[\w.-]+\.ya?ml$/, 'must be a .yaml file name in the scenario folder');

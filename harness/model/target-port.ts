@@ -1,6 +1,6 @@
 // Which port a probe aims at when the scenario does not say: the destination's port for the
 // technique's protocol. One rule used by validation (a probe must resolve to a port) and rendering.
-import { builtinTargets, relayPorts } from './builtin.ts';
+import { builtinTargets, gatewayPorts, relayPorts } from './builtin.ts';
 import type { Probe, Workload } from './scenario.ts';
 import { isPodWorkload } from './scenario.ts';
 import type { Technique } from './technique.ts';
@@ -63,6 +63,9 @@ export function resolvePort(
     return candidates?.[0];
   }
   if ('builtin' in workload) return builtinTargets[workload.builtin].defaultPort;
+  // A scenario's gateway: the Service's HTTP port (80 -> 8080) for HTTP, its TCP route (443 -> 8443)
+  // otherwise (harness/plan/render-gateway.ts).
+  if ('gateway' in workload) return protocol === 'http' ? gatewayPorts.http.port : gatewayPorts.tcp.port;
   if (workload.external === 'postgres') return 5432;
   return protocol === 'udp' ? relayPorts.udp : protocol === 'http' ? relayPorts.http : relayPorts.tcp;
 }

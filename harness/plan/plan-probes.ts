@@ -3,7 +3,7 @@
 import { builtinTargets, relayPorts } from '../model/builtin.ts';
 import { matchExpectation } from '../model/expectation.ts';
 import type { Expectation, Probe, Scenario, Workload } from '../model/scenario.ts';
-import { isPodWorkload } from '../model/scenario.ts';
+import { isGatewayWorkload, isPodWorkload } from '../model/scenario.ts';
 import { hasPorts, resolvePort, techniqueProtocol } from '../model/target-port.ts';
 import type { Protocol } from '../model/target-port.ts';
 import type { StackTraits } from '../model/traits.ts';
@@ -142,8 +142,10 @@ export function planProbes(
         port,
         protocol: techniqueProtocol(probe.technique, probe.spoof?.protocol) === 'udp' ? 'UDP' : 'TCP',
       };
-    } else if (isPodWorkload(target)) {
-      const namespace = namespaces.get(target.namespace) ?? target.namespace;
+    } else if (isPodWorkload(target) || isGatewayWorkload(target)) {
+      // A scenario's gateway is a Deployment and a Service of the workload's name, like a pod workload.
+      const logical = isPodWorkload(target) ? target.namespace : target.gateway.namespace;
+      const namespace = namespaces.get(logical) ?? logical;
       destination =
         probe.to.via === 'pod'
           ? { kind: 'pod', workload: probe.to.workload, namespace, deployment: probe.to.workload, port }

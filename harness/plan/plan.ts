@@ -8,14 +8,20 @@ import { builtinTargets } from '../model/builtin.ts';
 import { stackTraits } from '../model/expectation.ts';
 import type { Stack } from '../model/stack.ts';
 import type { StackTraits } from '../model/traits.ts';
-import { isPodWorkload } from '../model/scenario.ts';
+import { scenarioNamespaces } from '../model/scenario.ts';
 import { createHash } from 'node:crypto';
 import { clusterName, instanceId, physicalNamespace, truncate } from './naming.ts';
 import type { PlannedProbe } from './plan-probes.ts';
 import { planProbes, sourceKey } from './plan-probes.ts';
 import { plural } from '../text/plural.ts';
 import { renderPolicies } from './render-policies.ts';
-import type { KubeObject, NamespaceLabelOptions, PodToStart } from './render-workloads.ts';
+import { renderGateways } from './render-gateway.ts';
+import type {
+  KubeObject,
+  NamespaceLabelOptions,
+  PodToStart,
+  WorkloadRenderContext,
+} from './render-workloads.ts';
 import { renderWorkloads } from './render-workloads.ts';
 
 export interface Instance {
@@ -87,13 +93,7 @@ function instanceFor(
 ): Instance {
   const { scenario } = loaded;
   const id = instanceId(options.runId, scenario.id, variant.name);
-  const logicalNamespaces = [
-    ...new Set(
-      Object.values(scenario.workloads)
-        .filter(isPodWorkload)
-        .map((workload) => workload.namespace),
-    ),
-  ];
+  const logicalNamespaces = scenarioNamespaces(scenario.workloads);
   const namespaces = new Map(
     logicalNamespaces.map((logical) => [
       logical,
@@ -103,7 +103,7 @@ function instanceFor(
     ]),
   );
   const traits = stackTraits(stack, variant.admission);
-  const rendered = renderWorkloads({
+  const renderContext: WorkloadRenderContext = {
     runId: options.runId,
     instance: id,
     scenario,
@@ -113,7 +113,9 @@ function instanceFor(
     namespaces,
     image: options.image,
     ...(options.namespaces?.labels ? { namespaceLabels: options.namespaces.labels } : {}),
-  });
+  };
+  const rendered = renderWorkloads(renderContext);
+  const gateways = renderGateways(renderContext);
   return {
     name: `${scenario.id}/${variant.name}`,
     id,
@@ -123,9 +125,14 @@ function instanceFor(
     namespaces,
     objects: {
       namespaces: rendered.namespaces,
-      serviceAccounts: rendered.serviceAccounts,
-      deployments: rendered.deployments,
-      services: rendered.services,
+      serviceAccounts: [...rendered.serviceAccounts, ...gateways.map((gateway) => gateway.serviceAccount)],
+      deployments: [...rendered.deployments, ...gateways.map((gateway) => gateway.deployment)],
+      // A gateway's Gateway and VirtualService go with the Services: istiod programs its listeners
+      // while the run waits for the pods.
+      services: [
+        ...rendered.services,
+        ...gateways.flatMap((gateway) => [gateway.service, ...gateway.routing]),
+      ],
       policies: renderPolicies(variant.manifests, namespaces, id, options.runId),
     },
     pods: rendered.pods,
@@ -147,7 +154,7 @@ export function planRun(catalog: Catalog, stack: Stack, options: PlanOptions): P
     if (stack.mesh.mode === 'none' && usesMeshBuiltin(loaded)) {
       skipped.push({
         scenario: scenarioId,
-        reason: 'targets istiod or the ingress gateway, which a stack without a mesh has not',
+        reason: 'targets istiod or an ingress gateway, which a stack without a mesh has not',
       });
       continue;
     }
@@ -180,7 +187,8 @@ export function planRun(catalog: Catalog, stack: Stack, options: PlanOptions): P
 
 function usesMeshBuiltin(loaded: LoadedScenario): boolean {
   return Object.values(loaded.scenario.workloads).some(
-    (workload) => 'builtin' in workload && builtinTargets[workload.builtin].needsMesh,
+    (workload) =>
+      ('builtin' in workload && builtinTargets[workload.builtin].needsMesh) || 'gateway' in workload,
   );
 }
 

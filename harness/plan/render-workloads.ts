@@ -86,7 +86,7 @@ export function podsToStart(context: WorkloadRenderContext): PodToStart[] {
   return pods;
 }
 
-function instanceLabels(context: WorkloadRenderContext): Record<string, string> {
+export function instanceLabels(context: WorkloadRenderContext): Record<string, string> {
   return {
     [labels.run]: context.runId,
     [labels.scenario]: context.scenario.id,

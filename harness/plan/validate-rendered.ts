@@ -4,6 +4,7 @@
 import type { Model } from '@kubernetes-models/base';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import { supportedKinds } from '../catalog/manifest-check.ts';
 import type { KubeObject } from './render-workloads.ts';
 
@@ -14,6 +15,16 @@ const workloadModels: Record<string, ModelClass> = {
   'v1 ServiceAccount': ServiceAccount as unknown as ModelClass,
   'v1 Service': Service as unknown as ModelClass,
   'apps/v1 Deployment': Deployment as unknown as ModelClass,
+  // A scenario's own gateway (render-gateway.ts). networking.istio.io/v1 has v1beta1's schema (v1
+  // was promoted unchanged: istio.io/latest/blog/2024/v1-apis/); the models package ships v1beta1.
+  'networking.istio.io/v1 Gateway': Gateway as unknown as ModelClass,
+  'networking.istio.io/v1 VirtualService': VirtualService as unknown as ModelClass,
+};
+
+/** The apiVersion the model package knows a rendered kind by. */
+const renderedModelApiVersions: Record<string, string> = {
+  'networking.istio.io/v1 Gateway': 'networking.istio.io/v1beta1',
+  'networking.istio.io/v1 VirtualService': 'networking.istio.io/v1beta1',
 };
 
 export class RenderedObjectInvalid extends Error {
@@ -25,7 +36,7 @@ export function validateRendered(object: KubeObject): void {
   const key = `${object.apiVersion} ${object.kind}`;
   const where = `${key} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
   const model = workloadModels[key] ?? supportedKinds[key]?.model;
-  const modelApiVersion = supportedKinds[key]?.modelApiVersion;
+  const modelApiVersion = renderedModelApiVersions[key] ?? supportedKinds[key]?.modelApiVersion;
   const schema = supportedKinds[key]?.schema;
   if (model) {
     try {

@@ -168,8 +168,12 @@ async function runInstance(
       `${instance.name}: the API server refused ${describeRejections(refusedOther)}`,
     );
 
-  const waitFor = instance.pods
-    .map((pod) => ({ namespace: pod.namespace, deployment: pod.deployment }))
+  // Every Deployment the instance applied: the agent pods and a scenario's own gateway.
+  const waitFor = objects.deployments
+    .map((deployment) => ({
+      namespace: deployment.metadata.namespace ?? '',
+      deployment: deployment.metadata.name,
+    }))
     .filter((pod) => !refusedDeployments.has(`${pod.namespace}/${pod.deployment}`));
   const readinessList = await cluster.waitForDeployments(waitFor, context.options.readyTimeoutMs, signal);
   const readiness = new Map<string, WorkloadReadiness>(

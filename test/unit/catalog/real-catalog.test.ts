@@ -35,6 +35,7 @@ const expectedScenarios = [
   'istiod-target',
   'node-placement',
   'uncaptured-protocols',
+  'gateway-pod-policy',
 ];
 
 // With the lab's case ids, as the CLI loads it: every `confidence: lab` names a real case.
