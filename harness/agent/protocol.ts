@@ -2,6 +2,7 @@
 // it prints, one JSON object per probe as that probe finishes. The run engine (harness/probe) builds
 // batches and the reports read observations, so this file is the one source of both shapes.
 import { z } from 'zod';
+import { HttpMethod, HttpVersion } from '../model/http-request.ts';
 import { probeOutcomes } from '../model/observation-outcome.ts';
 import { Technique, inPodPreludes } from '../model/technique.ts';
 import type { Prelude } from '../model/technique.ts';
@@ -15,9 +16,11 @@ export type AgentPrelude = z.infer<typeof AgentPrelude>;
 
 export const HttpRequestSpec = z
   .object({
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+    method: HttpMethod.default('GET'),
     path: z.string().startsWith('/').default('/'),
     headers: z.record(z.string(), z.string()).optional(),
+    /** '2': HTTP/2 cleartext with prior knowledge (h2c), harness/agent/techniques/http2.ts. */
+    version: HttpVersion.default('1.1'),
   })
   .strict();
 
@@ -82,6 +85,12 @@ export const ProbeRequest = z
       'ipProtocol',
       'ipProtocol goes with technique ip-protocol',
     );
+    // so-mark sends through net-helper.py, which writes HTTP/1.1 text (techniques/marked.ts).
+    need(
+      probe.http?.version !== '2' || !probe.preludes.includes('so-mark'),
+      'http',
+      'so-mark sends HTTP/1.1 only (http.version 2 goes through Node, which cannot mark a socket)',
+    );
     need(new Set(probe.preludes).size === probe.preludes.length, 'preludes', 'a prelude is listed twice');
   });
 export type ProbeRequest = z.infer<typeof ProbeRequest>;
@@ -126,6 +135,8 @@ export const EchoReport = z
     method: z.string().optional(),
     path: z.string().optional(),
     headers: z.record(z.string(), z.union([z.string(), z.array(z.string())]).optional()).optional(),
+    /** http: the version the request arrived in, as Node names it ('1.1', '2.0'). */
+    httpVersion: z.string().optional(),
   })
   .loose();
 export type EchoReport = z.infer<typeof EchoReport>;
@@ -178,6 +189,8 @@ export const Evidence = z
     replyFlags: z.string().optional(),
     /** http: the first bytes of the body. */
     body: z.string().optional(),
+    /** http: the protocol version the answer came over, when it was not HTTP/1.1. */
+    httpVersion: HttpVersion.optional(),
     dns: z
       .object({ rcode: z.number().int(), answers: z.array(z.string()) })
       .strict()

@@ -10,6 +10,7 @@ import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
 import { didYouMean } from '../text/suggest.ts';
 import type { Problem } from './problem.ts';
 import type { YamlSource } from './yaml-source.ts';
+import { checkHttpRequest } from './check-http.ts';
 import { checkRawListeners } from './check-raw-listener.ts';
 import { checkUncapturedProbe, uncapturedTechniques } from './check-uncaptured.ts';
 
@@ -284,6 +285,7 @@ export function checkScenarioReferences(
           `"${field}" applies to technique ${allowed.join(' or ')} only (this probe is ${probe.technique})`,
         );
     }
+    checkHttpRequest(probe, path, at);
     if (probe.technique === 'udp-tunnel') {
       if (!probe.tunnel)
         at(path, 'technique udp-tunnel needs `tunnel: { relay: <external relay workload> }`');

@@ -172,6 +172,11 @@ const dropTcpToTarget =
   ({ topology }) =>
     nodeDrop(from, ['-p', 'tcp', '-d', topology.pod('target').address])(topology);
 const postgresProbe = () => ({ application: 'postgres' as const });
+/**
+ * An h2c request (HTTP/2 with prior knowledge) whose method is lower-case, as Istio
+ * GHSA-w44g-8m76-8gc5 sends it: only HTTP/2 carries `:method` as written (harness/agent/techniques/http2.ts).
+ */
+const h2cProbe = () => ({ http: { method: 'delete', path: '/admin', version: '2' as const } });
 
 /**
  * ICMP and a raw IP protocol from the meshed attacker, with and without a node-side drop of that
@@ -613,6 +618,31 @@ export const sidecarGroup: LabGroup = {
       ...proxyGivesUpFirst(400),
       why: 'the router retries the connect twice (Istio\'s default retry policy), then answers 503 "upstream connect error or disconnect/reset before headers" itself',
     },
+    // h2c on the TCP-declared port: there Envoy is tcp_proxy and relays bytes, which the stand-in does
+    // too. On an HTTP-declared port Envoy's connection manager would end the HTTP/2 connection and open
+    // its own upstream, which the stand-in does not model (harness/lab/proxy-stand-in/BEHAVIOURS.md).
+    {
+      id: 'h2c-captured',
+      title: 'an h2c request with a lower-case method from the meshed pod, no policy',
+      technique: 'http',
+      defence: 'sidecar capture',
+      defended: true,
+      from: 'attacker',
+      to: 'target',
+      port: ports.httpAsTcp,
+      probe: h2cProbe,
+      expect: 'reached',
+      why: 'nat OUTPUT redirects it to 15001; on a TCP-declared port the sidecar relays the bytes (tcp_proxy), so the echo gets the HTTP/2 request and its method as sent',
+    },
+    {
+      id: 'h2c-node-drop',
+      title: 'an h2c request from the meshed pod under a node-side drop',
+      technique: 'http',
+      port: ports.httpAsTcp,
+      probe: h2cProbe,
+      ...proxyGivesUpFirst(1200),
+      why: "tcp_proxy's connect times out and it closes the app's connection over the unread connection preface: a reset",
+    },
     {
       id: 'postgres-node-drop',
       title: 'the PostgreSQL probe from the meshed pod under a node-side drop',
@@ -836,6 +866,28 @@ export const ambientGroup: LabGroup = {
       port: ports.http,
       ...proxyGivesUpFirst(1200),
       why: 'ztunnel is L4 (no waypoint): no 503, it drops the connection with the request unread when its connect times out (a reset)',
+    },
+    {
+      id: 'h2c-captured',
+      title: 'an h2c request with a lower-case method from the ambient pod, no policy',
+      technique: 'http',
+      defence: 'ztunnel redirect',
+      defended: true,
+      from: 'attacker',
+      to: 'target',
+      port: ports.http,
+      probe: h2cProbe,
+      expect: 'reached',
+      why: 'ztunnel takes it on 15001 and relays the bytes (L4, no waypoint): the echo gets the HTTP/2 request and its method as sent',
+    },
+    {
+      id: 'h2c-node-drop',
+      title: 'an h2c request from the ambient pod under a node-side drop',
+      technique: 'http',
+      port: ports.http,
+      probe: h2cProbe,
+      ...proxyGivesUpFirst(1200),
+      why: "ztunnel's connect times out and it drops the connection with the connection preface unread: a reset",
     },
     {
       id: 'postgres-node-drop',

@@ -2,6 +2,7 @@
 // rules": reached means the destination answered). One shape for the classifier that finds it, the
 // results file that keeps it and the reports that show it.
 import { z } from 'zod';
+import { HttpVersion } from './http-request.ts';
 
 export const DestinationAnswer = z.discriminatedUnion('kind', [
   /** A gauntlet echo said who it is and which peer it saw. */
@@ -18,10 +19,20 @@ export const DestinationAnswer = z.discriminatedUnion('kind', [
       exchanged: z.boolean().optional(),
       /** http: the status the echo answered with. */
       status: z.number().int().optional(),
+      /** http: the version of the exchange when it was not HTTP/1.1 ('2': h2c). */
+      httpVersion: HttpVersion.optional(),
     })
     .strict(),
   /** A server that is not ours answered our HTTP request with a status line. */
-  z.object({ kind: z.literal('http'), status: z.number().int(), server: z.string().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('http'),
+      status: z.number().int(),
+      server: z.string().optional(),
+      /** The version of the exchange when it was not HTTP/1.1 ('2': h2c). */
+      httpVersion: HttpVersion.optional(),
+    })
+    .strict(),
   /** A TLS server answered our ClientHello (a ServerHello, or an alert: either is the server's own). */
   z
     .object({
@@ -70,12 +81,17 @@ export const DestinationAnswer = z.discriminatedUnion('kind', [
 ]);
 export type DestinationAnswer = z.infer<typeof DestinationAnswer>;
 
+/** "HTTP" for HTTP/1.1 (as reports always said), "HTTP/2" for h2c. */
+function httpName(version: HttpVersion | undefined): string {
+  return version === undefined || version === '1.1' ? 'HTTP' : `HTTP/${version}`;
+}
+
 /** One line for a report: who answered and what it said. */
 export function describeAnswer(answer: DestinationAnswer): string {
   switch (answer.kind) {
     case 'echo': {
       const parts = [`${answer.protocol} echo "${answer.name}"`];
-      if (answer.status !== undefined) parts.push(`HTTP ${answer.status}`);
+      if (answer.status !== undefined) parts.push(`${httpName(answer.httpVersion)} ${answer.status}`);
       if (answer.sourceSeen) parts.push(`saw source ${answer.sourceSeen}`);
       if (answer.crossedProxy === true) parts.push('through a proxy');
       // The echo can tell a sidecar (Envoy's inbound source 127.0.0.6, XFCC); ztunnel keeps the
@@ -85,7 +101,7 @@ export function describeAnswer(answer: DestinationAnswer): string {
       return parts.join(', ');
     }
     case 'http':
-      return `HTTP ${answer.status}${answer.server ? ` from server "${answer.server}"` : ''}`;
+      return `${httpName(answer.httpVersion)} ${answer.status}${answer.server ? ` from server "${answer.server}"` : ''}`;
     case 'tls':
       return answer.answer === 'handshake'
         ? `TLS handshake${answer.protocol ? ` (${answer.protocol})` : ''}${answer.subject ? `, certificate CN=${answer.subject}` : ''}${answer.issuer ? ` issued by CN=${answer.issuer}` : ''}`

@@ -2,6 +2,7 @@
 // The shape is the one of ../shared/DESIGN.md "Scenario"; scenarios/schema.json is generated from it.
 import { z } from 'zod';
 import { Builtin, External } from './builtin.ts';
+import { HttpMethod, HttpVersion } from './http-request.ts';
 import { Identifier } from './ids.ts';
 import { Prelude, Technique } from './technique.ts';
 import { AdmissionLevel, Dataplane, MeshMode } from './traits.ts';
@@ -217,9 +218,12 @@ export const Probe = z
     preludes: z.array(Prelude).default([]),
     http: z
       .object({
-        method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+        method: HttpMethod.default('GET'),
         path: z.string().startsWith('/').default('/'),
         headers: z.record(z.string(), z.string()).optional(),
+        version: HttpVersion.default('1.1').describe(
+          '2 = HTTP/2 cleartext with prior knowledge (h2c), as gRPC clients speak it',
+        ),
       })
       .strict()
       .optional(),

@@ -30,6 +30,7 @@ export function agentProbeRequest(prepared: PreparedProbe): ProbeRequestInput {
             method: probe.http?.method ?? 'GET',
             path: probe.http?.path ?? '/',
             ...(probe.http?.headers ? { headers: probe.http.headers } : {}),
+            version: probe.http?.version ?? '1.1',
           },
         }
       : {}),

@@ -71,6 +71,7 @@ interface EvidenceView {
   replyTtl?: number;
   replyFlags?: string;
   body?: string;
+  httpVersion?: string;
   blind?: boolean;
   icmp?: { type?: number; code?: number; from?: string; socket?: string; ttl?: number };
   dns?: { rcode?: number; answers?: string[] };
@@ -104,6 +105,11 @@ export function evidenceOf(observation: ObservationLike): EvidenceView {
 export const envoyRbacDenied = /RBAC: access denied/;
 export const envoyNoUpstreamAnswer = /upstream connect error|no healthy upstream|upstream request timeout/;
 
+/** The version an HTTP answer came over, kept on the answer when it was not HTTP/1.1. */
+function httpVersionOf(evidence: EvidenceView): { httpVersion?: '2' } {
+  return evidence.httpVersion === '2' ? { httpVersion: '2' } : {};
+}
+
 function echoAnswer(evidence: EvidenceView, status?: number): DestinationAnswer | undefined {
   const echo = evidence.echo;
   // Only our echo servers' own identity counts: anything else that parses as a report is not the destination.
@@ -119,7 +125,7 @@ function echoAnswer(evidence: EvidenceView, status?: number): DestinationAnswer 
     ...(evidence.sourceSeen ? { sourceSeen: evidence.sourceSeen } : {}),
     ...(typeof evidence.crossedProxy === 'boolean' ? { crossedProxy: evidence.crossedProxy } : {}),
     ...(typeof evidence.exchanged === 'boolean' ? { exchanged: evidence.exchanged } : {}),
-    ...(status !== undefined ? { status } : {}),
+    ...(status !== undefined ? { status, ...httpVersionOf(evidence) } : {}),
   };
 }
 
@@ -221,7 +227,10 @@ function httpShape(observation: ObservationLike, evidence: EvidenceView): ReadSh
   if ((status === 503 || status === 504) && envoyNoUpstreamAnswer.test(body))
     return { shape: 'http-proxy-failed' };
   const server = text(observation['server']);
-  return { shape: 'http-status', answer: { kind: 'http', status, ...(server ? { server } : {}) } };
+  return {
+    shape: 'http-status',
+    answer: { kind: 'http', status, ...(server ? { server } : {}), ...httpVersionOf(evidence) },
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
 // the app.
 import { ambientGroup, kubeletProbeSource } from '../../harness/lab/lab-cases.ts';
 import { labIstioVersions } from '../../harness/lab/rules.ts';
+import { h2cTests } from './h2c.ts';
 import { uncapturedProtocolTests } from './uncaptured-protocols.ts';
 import { journal, labGroupTests } from './lab-group.ts';
 
@@ -102,6 +103,8 @@ for (const version of labIstioVersions) {
       t.is(postgres.classification.verdict, 'blocked');
     },
   );
+
+  h2cTests(lab);
 
   uncapturedProtocolTests(lab);
 

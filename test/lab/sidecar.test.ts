@@ -5,6 +5,7 @@
 import type { Observation } from '../../harness/agent/protocol.ts';
 import { sidecarGroup } from '../../harness/lab/lab-cases.ts';
 import { labIstioVersions } from '../../harness/lab/rules.ts';
+import { h2cTests } from './h2c.ts';
 import { uncapturedProtocolTests } from './uncaptured-protocols.ts';
 import { journal, labGroupTests, proxied } from './lab-group.ts';
 
@@ -276,6 +277,8 @@ for (const version of labIstioVersions) {
       t.is(dropped.classification.verdict, 'blocked');
     },
   );
+
+  h2cTests(lab);
 
   uncapturedProtocolTests(lab);
 

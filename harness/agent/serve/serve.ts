@@ -75,7 +75,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     await bindUdp(socket, port, options.host);
   };
   for (const port of options.tcp) await tcp(tcpEcho(options.name), port);
-  for (const port of options.http) await tcp(httpEcho(options.name) as unknown as Server, port);
+  for (const port of options.http) await tcp(httpEcho(options.name), port);
   for (const port of options.udp) await udp(udpEcho(options.name), port);
   for (const port of options.relay) await udp(udpRelay(), port);
   for (const port of options.dns) await udp(dnsServer(options.dnsAnswer), port);

@@ -1,22 +1,24 @@
 // http: one request to the destination; the gauntlet HTTP echo answers with JSON of what it saw.
+// HTTP/1.1 here; version '2' goes to http2.ts.
 // A 403 whose body reads "RBAC: access denied" is Envoy's L7 deny; the classifier reads it.
 import { request as httpRequest } from 'node:http';
 import type { Deadline } from '../deadline.ts';
-import { evidenceFromEcho, parseEcho } from '../echo-evidence.ts';
-import type { Evidence, ProbeRequest } from '../protocol.ts';
+import { HttpRequestSpec } from '../protocol.ts';
+import type { ProbeRequest } from '../protocol.ts';
 import { outcomeOfError } from '../socket-errors.ts';
 import type { TechniqueResult } from '../technique-result.ts';
+import { httpEvidence } from './http-evidence.ts';
+import { http2Probe } from './http2.ts';
 
 const bodyLimit = 64 * 1024;
 
-/** The evidence an HTTP answer carries: the echo's report when it is one, else the start of the body. */
-export function httpEvidence(body: string): Evidence {
-  const echo = parseEcho(body);
-  return echo ? { ...evidenceFromEcho(echo), body: body.slice(0, 200) } : { body: body.slice(0, 200) };
+export function httpProbe(probe: ProbeRequest, deadline: Deadline): Promise<TechniqueResult> {
+  if (probe.http?.version === '2') return http2Probe(probe, deadline);
+  return http1Probe(probe, deadline);
 }
 
-export function httpProbe(probe: ProbeRequest, deadline: Deadline): Promise<TechniqueResult> {
-  const spec = probe.http ?? { method: 'GET' as const, path: '/' };
+function http1Probe(probe: ProbeRequest, deadline: Deadline): Promise<TechniqueResult> {
+  const spec = probe.http ?? HttpRequestSpec.parse({});
   return new Promise((resolve) => {
     let settled = false;
     let connectMs: number | undefined;

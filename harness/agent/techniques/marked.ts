@@ -5,13 +5,14 @@
 import type { Deadline } from '../deadline.ts';
 import { evidenceFromEcho, parseEcho } from '../echo-evidence.ts';
 import { runNetHelper } from '../net-helper.ts';
+import { HttpRequestSpec } from '../protocol.ts';
 import type { ProbeRequest } from '../protocol.ts';
 import type { TechniqueResult } from '../technique-result.ts';
-import { httpEvidence } from './http.ts';
+import { httpEvidence } from './http-evidence.ts';
 import { udpPayload } from './udp.ts';
 
 function httpRequestText(probe: ProbeRequest): string {
-  const spec = probe.http ?? { method: 'GET', path: '/' };
+  const spec = probe.http ?? HttpRequestSpec.parse({});
   const headers = {
     host: `${probe.host}:${probe.port}`,
     'user-agent': 'gauntlet-agent',

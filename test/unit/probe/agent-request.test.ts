@@ -51,6 +51,23 @@ test('admission-time preludes stay out of the batch; application probes log in',
   });
 });
 
+test('the HTTP version and the method as written reach the agent: HTTP/1.1 unless asked', (t) => {
+  const request = (http: Record<string, unknown>) =>
+    agentProbeRequest({
+      attemptId: 'h2#1',
+      attempt: 1,
+      planned: {
+        probe: Probe.parse({ id: 'h2', from: 'attacker', to: { workload: 'web' }, technique: 'http', http }),
+        testId: 's/x/v/h2',
+      } as unknown as PlannedProbe,
+      host: '10.96.0.10',
+      port: 8080,
+    });
+  const h2 = Batch.parse({ probes: [request({ method: 'delete', version: '2' })] }).probes[0]?.http;
+  t.like(h2, { method: 'delete', version: '2' });
+  t.is(Batch.parse({ probes: [request({})] }).probes[0]?.http?.version, '1.1');
+});
+
 test("the spoofed packet's protocol reaches the agent: udp by default, tcp when asked", (t) => {
   const spoofing = (spoof: Record<string, unknown>) => {
     const probe = Probe.parse({
