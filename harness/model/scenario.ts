@@ -73,6 +73,14 @@ export const PodWorkload = z
       .object({
         tcp: z.array(Port).optional(),
         http: z.array(Port).optional(),
+        /**
+         * HTTP echo ports the workload's Service declares as HTTP/2 (appProtocol http2): Istio then
+         * keeps HTTP/2 on both hops, client sidecar to server sidecar and server sidecar to the app
+         * (istio/istio pkg/config/protocol/instance.go Parse "http2"; pilot/pkg/networking/core/
+         * cluster_builder.go setH2Options). The echo answers HTTP/1.1 and h2c on any http port; only
+         * the declaration differs, and with it what a request with an HTTP/2-only feature meets.
+         */
+        http2: z.array(Port).optional(),
         udp: z.array(Port).optional(),
         relay: z.array(Port).optional(),
         /** SCTP echo ports (`agent serve --sctp`; the node's kernel needs its sctp module). */

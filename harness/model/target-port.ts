@@ -43,7 +43,7 @@ export function techniqueProtocol(technique: Technique, spoofProtocol?: 'udp' | 
 }
 
 export function resolvePort(
-  probe: Pick<Probe, 'to' | 'technique' | 'application' | 'spoof'>,
+  probe: Pick<Probe, 'to' | 'technique' | 'application' | 'spoof' | 'http'>,
   workload: Workload,
 ): number | undefined {
   const protocol = techniqueProtocol(probe.technique, probe.spoof?.protocol);
@@ -52,14 +52,19 @@ export function resolvePort(
   if (isPodWorkload(workload)) {
     const serve = workload.serve ?? {};
     // A raw or tunnelled SYN may aim at an HTTP listener too: any TCP-speaking port will answer.
+    // An HTTP/2 request goes first to a port declared HTTP/2, an HTTP/1.1 one to a plain HTTP port.
+    const httpPorts =
+      probe.http?.version === '2'
+        ? [...(serve.http2 ?? []), ...(serve.http ?? [])]
+        : [...(serve.http ?? []), ...(serve.http2 ?? [])];
     const candidates =
       protocol === 'udp'
         ? serve.udp
         : protocol === 'http'
-          ? serve.http
+          ? httpPorts
           : protocol === 'sctp'
             ? serve.sctp
-            : [...(serve.tcp ?? []), ...(serve.http ?? [])];
+            : [...(serve.tcp ?? []), ...httpPorts];
     return candidates?.[0];
   }
   if ('builtin' in workload) return builtinTargets[workload.builtin].defaultPort;

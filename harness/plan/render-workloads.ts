@@ -179,6 +179,7 @@ export function serveArguments(name: string, workload: PodWorkload): string[] {
   for (const [flag, ports] of [
     ['--tcp', serve.tcp],
     ['--http', serve.http],
+    ['--http', serve.http2], // the same echo: it answers HTTP/1.1 and h2c on every http port
     ['--udp', serve.udp],
     ['--relay', serve.relay],
     ['--sctp', serve.sctp],
@@ -189,7 +190,7 @@ export function serveArguments(name: string, workload: PodWorkload): string[] {
 }
 
 function readinessProbe(workload: PodWorkload): Record<string, unknown> | undefined {
-  const http = workload.serve?.http?.[0];
+  const http = workload.serve?.http?.[0] ?? workload.serve?.http2?.[0];
   if (http !== undefined)
     return { httpGet: { path: '/healthz', port: http }, periodSeconds: 2, failureThreshold: 3 };
   const tcp = workload.serve?.tcp?.[0];
@@ -306,6 +307,13 @@ export function renderService(
       port,
       protocol: 'TCP',
       appProtocol: 'http',
+    })),
+    // appProtocol http2: Istio's protocol selection (istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
+    ...(serve.http2 ?? []).map((port) => ({
+      name: `http2-${port}`,
+      port,
+      protocol: 'TCP',
+      appProtocol: 'http2',
     })),
     ...(serve.udp ?? []).map((port) => ({ name: `udp-${port}`, port, protocol: 'UDP' })),
     ...(serve.relay ?? []).map((port) => ({ name: `udp-relay-${port}`, port, protocol: 'UDP' })),
