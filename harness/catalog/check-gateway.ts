@@ -1,15 +1,10 @@
 // Checks a scenario's own ingress gateways (`{ gateway: { namespace, backend } }`) beyond their
 // schema: the gateway can be deployed where the scenario puts it and routes to something that answers.
-import { gatewayPorts } from '../model/builtin.ts';
+import { echoServes } from '../model/echo-ports.ts';
 import type { Scenario, Workload } from '../model/scenario.ts';
 import { isGatewayWorkload, isPodWorkload } from '../model/scenario.ts';
 
 type At = (path: (string | number)[], message: string) => void;
-
-/** The ports on which a gateway carries TCP to its backend's echo: the Service's 443 and Envoy's 8443. */
-export function gatewayTcpRoutePort(to: Workload, port: number): boolean {
-  return isGatewayWorkload(to) && (port === gatewayPorts.tcp.port || port === gatewayPorts.tcp.targetPort);
-}
 
 export function checkGateways(scenario: Scenario, at: At): void {
   const gateways = Object.entries(scenario.workloads).filter(
@@ -53,7 +48,7 @@ export function checkGateways(scenario: Scenario, at: At): void {
     if (!to || !isGatewayWorkload(to) || probe.to.port === undefined) return;
     const backend = scenario.workloads[to.gateway.backend];
     if (
-      gatewayTcpRoutePort(to, probe.to.port) &&
+      echoServes(to, 'tcp', probe.to.port) &&
       !(backend && isPodWorkload(backend) && backend.serve?.tcp?.length)
     )
       at(

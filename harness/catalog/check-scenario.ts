@@ -4,7 +4,8 @@ import { inPodPreludes } from '../model/technique.ts';
 import type { Technique } from '../model/technique.ts';
 import type { Probe, Scenario, Workload } from '../model/scenario.ts';
 import { isGatewayWorkload, isPodWorkload, variantSpec } from '../model/scenario.ts';
-import { checkGateways, gatewayTcpRoutePort } from './check-gateway.ts';
+import { checkGateways } from './check-gateway.ts';
+import { echoServes } from '../model/echo-ports.ts';
 import { relayPorts } from '../model/builtin.ts';
 import { resolvePort, techniqueProtocol } from '../model/target-port.ts';
 import { didYouMean } from '../text/suggest.ts';
@@ -33,12 +34,7 @@ const fieldTechniques: Record<'http' | 'dns' | 'tunnel' | 'spoof' | 'application
  */
 function echoAnswers(probe: Probe, to: Workload, port: number): boolean {
   const protocol = techniqueProtocol(probe.technique, probe.spoof?.protocol);
-  if (isPodWorkload(to)) return (protocol === 'udp' ? to.serve?.udp : to.serve?.tcp)?.includes(port) ?? false;
-  if ('external' in to && to.external === 'relay')
-    return port === (protocol === 'udp' ? relayPorts.udp : relayPorts.tcp);
-  // A scenario's gateway carries TCP to its backend's echo (checkGateways requires one).
-  if (protocol === 'tcp' && gatewayTcpRoutePort(to, port)) return true;
-  return false;
+  return (protocol === 'udp' || protocol === 'tcp') && echoServes(to, protocol, port);
 }
 
 function checkAnswerable(

@@ -1,6 +1,7 @@
 // The probes of one instance, each with its source pod, a destination the run resolves to an
 // address, and the expectation that applies on this stack and variant.
 import { builtinTargets, relayPorts } from '../model/builtin.ts';
+import { echoServes } from '../model/echo-ports.ts';
 import { matchExpectation } from '../model/expectation.ts';
 import type { Expectation, Probe, Scenario, Workload } from '../model/scenario.ts';
 import { isGatewayWorkload, isPodWorkload } from '../model/scenario.ts';
@@ -63,6 +64,8 @@ export interface PlannedProbe {
   ipProtocol?: number;
   /** The relay for udp-tunnel probes. */
   relay?: { workload: string; port: number };
+  /** http: a gauntlet echo answers this port, so only its identity is the destination's answer. */
+  destinationEcho?: true;
   expectation?: Expectation;
   expectationIndex?: number;
 }
@@ -165,6 +168,7 @@ export function planProbes(
       ...(relayWorkload
         ? { relay: { workload: relayWorkload, port: probe.tunnel?.port ?? relayPorts.tunnel } }
         : {}),
+      ...(probe.technique === 'http' && echoServes(target, 'http', port) ? { destinationEcho: true } : {}),
       ...(matched ? { expectation: matched.expectation, expectationIndex: matched.index } : {}),
     };
   });

@@ -13,7 +13,10 @@ export type Classify = (
 ) => { verdict: Verdict; layer?: Layer; reason: string; answer?: DestinationAnswer };
 
 export const classifyFlow: Classify = (observation, planned) => {
-  const judged = classify(observation, { technique: planned.probe.technique });
+  const judged = classify(observation, {
+    technique: planned.probe.technique,
+    ...(planned.destinationEcho ? { destinationEcho: true } : {}),
+  });
   const message = observation['message'];
   if (observation.outcome === 'denied-at-admission' && typeof message === 'string' && message !== '')
     return { ...judged, reason: `${judged.reason}: ${message}` };

@@ -7,7 +7,7 @@ import type { Technique } from '../model/technique.ts';
 import { Technique as TechniqueSchema } from '../model/technique.ts';
 import type { Layer, Verdict } from '../model/verdict.ts';
 import { evidenceOf, readShape } from './observation-shape.ts';
-import type { ObservationLike, ObservationShape } from './observation-shape.ts';
+import type { DestinationFacts, ObservationLike, ObservationShape } from './observation-shape.ts';
 import { ruleFor } from './reach-rules.ts';
 import type { RuleFacts } from './reach-rules.ts';
 
@@ -22,7 +22,7 @@ export interface Classification {
   answer?: DestinationAnswer;
 }
 
-export interface ClassifyContext {
+export interface ClassifyContext extends DestinationFacts {
   technique?: Technique;
 }
 
@@ -31,7 +31,9 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export function classify(observation: ObservationLike, context: ClassifyContext = {}): Classification {
   const named = TechniqueSchema.safeParse(context.technique ?? observation['technique']);
   const technique = named.success ? named.data : undefined;
-  const { shape, answer, openForMs } = readShape(observation, technique);
+  const { shape, answer, openForMs } = readShape(observation, technique, {
+    ...(context.destinationEcho ? { destinationEcho: true } : {}),
+  });
   const rule = ruleFor(shape);
   if (!technique || !rule.techniques.includes(technique))
     return {
@@ -45,6 +47,7 @@ export function classify(observation: ObservationLike, context: ClassifyContext 
     ...(text(observation['step']) ? { step: text(observation['step']) } : {}),
     ...(text(observation['message']) ? { message: text(observation['message']) } : {}),
     ...(typeof observation['status'] === 'number' ? { status: observation['status'] } : {}),
+    ...(text(observation['server']) ? { server: text(observation['server']) } : {}),
     ...(evidenceOf(observation).body !== undefined ? { body: evidenceOf(observation).body } : {}),
     ...(openForMs !== undefined ? { openForMs } : {}),
   };

@@ -24,6 +24,7 @@ export const observationShapes = [
   // A proxy answered, or accepted and the destination never did.
   'http-rbac-denied',
   'http-proxy-failed',
+  'http-not-the-echo',
   'syn-ack-loopback',
   'postgres-no-answer',
   'accepted-silent',
@@ -218,7 +219,20 @@ function connectedShape(observation: ObservationLike, evidence: EvidenceView): R
   return { shape: 'accepted-nothing' };
 }
 
-function httpShape(observation: ObservationLike, evidence: EvidenceView): ReadShape {
+/** What the plan knows of the destination, beyond the observation. */
+export interface DestinationFacts {
+  /**
+   * A gauntlet echo serves the probed port (or sits behind the gateway route the probe takes), so
+   * only its identity is its answer: an HTTP reply without it came from something on the path.
+   */
+  destinationEcho?: boolean;
+}
+
+function httpShape(
+  observation: ObservationLike,
+  evidence: EvidenceView,
+  destination: DestinationFacts,
+): ReadShape {
   const status = typeof observation['status'] === 'number' ? observation['status'] : 0;
   const body = evidence.body ?? '';
   const echo = echoAnswer(evidence, status);
@@ -226,6 +240,9 @@ function httpShape(observation: ObservationLike, evidence: EvidenceView): ReadSh
   if (status === 403 && envoyRbacDenied.test(body)) return { shape: 'http-rbac-denied' };
   if ((status === 503 || status === 504) && envoyNoUpstreamAnswer.test(body))
     return { shape: 'http-proxy-failed' };
+  // Envoy's own replies (a 400 for a request its codec refuses, a 404 with no route) are not the
+  // echo's: only the echo's identity shows the destination answered (../shared/DESIGN.md "Truth rules").
+  if (destination.destinationEcho) return { shape: 'http-not-the-echo' };
   const server = text(observation['server']);
   return {
     shape: 'http-status',
@@ -242,14 +259,18 @@ function httpShape(observation: ObservationLike, evidence: EvidenceView): ReadSh
  */
 export const envoyAdminStep = /^envoy-quitquitquit: POST 127\.0\.0\.1:\d+\/quitquitquit$/;
 
-export function readShape(observation: ObservationLike, technique?: Technique): ReadShape {
+export function readShape(
+  observation: ObservationLike,
+  technique?: Technique,
+  destination: DestinationFacts = {},
+): ReadShape {
   const evidence = evidenceOf(observation);
   const errno = text(observation['errno']);
   switch (observation.outcome) {
     case 'connected':
       return connectedShape(observation, evidence);
     case 'http':
-      return httpShape(observation, evidence);
+      return httpShape(observation, evidence, destination);
     case 'reset': {
       const openForMs = openFor(observation);
       return { shape: 'reset', ...(openForMs !== undefined ? { openForMs } : {}) };

@@ -19,6 +19,7 @@ export interface RuleFacts {
   step?: string;
   message?: string;
   status?: number;
+  server?: string;
   body?: string;
   openForMs?: number;
 }
@@ -124,6 +125,16 @@ export const reachRules: readonly ReachRule[] = [
     layer: ({ body }) => (/timeout/i.test(body ?? '') ? 'network-policy' : undefined),
     reason: ({ status, body }) =>
       `HTTP ${status ?? '?'} from the proxy, not the destination: ${(body ?? '').split('\n')[0]?.slice(0, 120) ?? ''}`,
+  },
+  {
+    shape: 'http-not-the-echo',
+    techniques: ['http'],
+    verdict: 'blocked',
+    // Envoy names itself in `server` (envoy, or istio-envoy as Istio configures it:
+    // istio/istio pilot/pkg/networking/util/proxy_headers.go ServerName); then the mesh's proxy refused.
+    layer: ({ server }) => (/envoy/i.test(server ?? '') ? 'mesh-l7' : undefined),
+    reason: ({ status, server }) =>
+      `HTTP ${status ?? '?'} from ${server ? `server "${server}"` : 'a server'}, not from the gauntlet echo the destination runs: something on the path answered in its place`,
   },
   {
     shape: 'syn-ack-loopback',

@@ -27,6 +27,8 @@ const timings = (totalMs: number, connectMs?: number) => ({
 
 interface Example {
   observation: { outcome: string; [field: string]: unknown };
+  /** What the plan knows of the destination, when the row needs it. */
+  destination?: { destinationEcho: true };
   /** The layer the row gives for this example (rows may compute it). */
   layer?: Layer;
   reason: RegExp;
@@ -95,6 +97,13 @@ const examples: Record<ObservationShape, Example> = {
     },
     layer: 'network-policy',
     reason: /HTTP 503 from the proxy, not the destination/,
+  },
+  'http-not-the-echo': {
+    // Envoy's HTTP/1 codec refusing a method token, on a port a gauntlet echo serves.
+    observation: { outcome: 'http', status: 400, server: 'istio-envoy', evidence: { body: 'Bad Request' } },
+    destination: { destinationEcho: true },
+    layer: 'mesh-l7',
+    reason: /HTTP 400 from server "istio-envoy", not from the gauntlet echo/,
   },
   'syn-ack-loopback': {
     observation: { outcome: 'connected', evidence: { replyInterface: 'lo' } },
@@ -178,8 +187,8 @@ for (const rule of reachRules) {
     const example = examples[rule.shape];
     for (const technique of techniques) {
       const observation: ObservationLike = { id: 'p', technique, ...example.observation };
-      const shape = readShape(observation, technique).shape;
-      const result = classify(observation, { technique });
+      const shape = readShape(observation, technique, example.destination).shape;
+      const result = classify(observation, { technique, ...example.destination });
       if (!rule.techniques.includes(technique)) {
         // The technique cannot produce this shape (or reads the same evidence as another shape).
         if (shape === rule.shape) t.is(result.verdict, 'inconclusive', `${technique}: ${result.reason}`);
@@ -303,4 +312,31 @@ test('quitquitquit refused where no Envoy runs is blocked (nothing to stop); ref
     }).verdict,
     'inconclusive',
   );
+});
+
+test('on a port a gauntlet echo serves, an HTTP answer without its identity is not the destination', (t) => {
+  const envoy400 = {
+    id: 'p',
+    technique: 'http',
+    outcome: 'http',
+    status: 400,
+    server: 'istio-envoy',
+    evidence: {},
+  };
+  t.is(
+    classify(envoy400, { technique: 'http' }).verdict,
+    'reached',
+    'a server that is not ours: its status line',
+  );
+  const onEcho = classify(envoy400, { technique: 'http', destinationEcho: true });
+  t.is(onEcho.verdict, 'blocked');
+  t.is(onEcho.layer, 'mesh-l7');
+  const other = classify({ ...envoy400, server: 'nginx' }, { technique: 'http', destinationEcho: true });
+  t.is(other.verdict, 'blocked');
+  t.is(other.layer, undefined, 'not Envoy: no layer claimed');
+  const echoAnswer = classify(
+    { ...envoy400, status: 200, server: 'gauntlet-echo', evidence: { echo: { ...echo, kind: 'http' } } },
+    { technique: 'http', destinationEcho: true },
+  );
+  t.is(echoAnswer.verdict, 'reached', "the echo's own answer still is");
 });
