@@ -1,10 +1,7 @@
 // A scenario's own ingress gateway in the catalog: it needs Istio, a backend that answers HTTP, a
 // namespace of its own (no meshed pods), and a TCP route only where the backend serves TCP.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadScenario } from '../../../harness/catalog/load-scenario.ts';
+import { pathAndMessage, scenarioErrors } from '../../support/scenario-errors.ts';
 
 interface Parts {
   applies?: string;
@@ -14,10 +11,6 @@ interface Parts {
 }
 
 function problemsOf(t: { teardown(fn: () => void): void }, parts: Parts = {}): string[] {
-  const root = mkdtempSync(join(tmpdir(), 'gauntlet-gateway-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'gateway');
-  mkdirSync(dir);
   const text = [
     'id: gateway',
     'title: gateway',
@@ -41,10 +34,7 @@ function problemsOf(t: { teardown(fn: () => void): void }, parts: Parts = {}): s
     '        confidence: hypothesis',
     '',
   ].join('\n');
-  writeFileSync(join(dir, 'scenario.yaml'), text);
-  return loadScenario(dir, root)
-    .problems.filter((problem) => problem.severity === 'error')
-    .map((problem) => `${problem.path}: ${problem.message}`);
+  return scenarioErrors(t, 'gateway', text).map(pathAndMessage);
 }
 
 test('a gateway routing to an HTTP backend, probed on its pod, is a valid scenario', (t) => {

@@ -1,16 +1,9 @@
 // Placement in the catalog: `avoid` names another pod workload of the scenario, and a workload
 // cannot ask to share a node with a workload and to avoid it at once.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadScenario } from '../../../harness/catalog/load-scenario.ts';
+import { pathAndMessage, scenarioErrors } from '../../support/scenario-errors.ts';
 
 function problemsOf(t: { teardown(fn: () => void): void }, client: string): string[] {
-  const root = mkdtempSync(join(tmpdir(), 'gauntlet-placement-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'placement');
-  mkdirSync(dir);
   const text = [
     'id: placement',
     'title: placement',
@@ -31,10 +24,7 @@ function problemsOf(t: { teardown(fn: () => void): void }, client: string): stri
     '        confidence: hypothesis',
     '',
   ].join('\n');
-  writeFileSync(join(dir, 'scenario.yaml'), text);
-  return loadScenario(dir, root)
-    .problems.filter((problem) => problem.severity === 'error')
-    .map((problem) => `${problem.path}: ${problem.message}`);
+  return scenarioErrors(t, 'placement', text).map(pathAndMessage);
 }
 
 test('a client may avoid the node of another pod workload', (t) => {

@@ -2,10 +2,7 @@
 // that can be judged passes validation (a forged datagram to a gauntlet UDP echo, which reports the
 // source it saw to our real address; a forged TCP SYN is blind, always inconclusive).
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadScenario } from '../../../harness/catalog/load-scenario.ts';
+import { pathAndMessage, scenarioErrors } from '../../support/scenario-errors.ts';
 
 const workloads = `
 workloads:
@@ -18,15 +15,8 @@ variants:
 `;
 
 function problemsOf(t: { teardown(fn: () => void): void }, probe: string): string[] {
-  const root = mkdtempSync(join(tmpdir(), 'gauntlet-spoof-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'spoof');
-  mkdirSync(dir);
   const text = `id: spoof\ntitle: spoof\nwhy: spoof\n${workloads}probes:\n  - id: p\n    from: spoofer\n    technique: spoof-source\n${probe}`;
-  writeFileSync(join(dir, 'scenario.yaml'), text);
-  return loadScenario(dir, root)
-    .problems.filter((problem) => problem.severity === 'error')
-    .map((problem) => `${problem.path}: ${problem.message}`);
+  return scenarioErrors(t, 'spoof', text).map(pathAndMessage);
 }
 
 const blocked = `    expect:\n      - verdict: blocked\n        by: network-policy\n        confidence: hypothesis\n`;

@@ -2,10 +2,7 @@
 // the agent sends it (a pod's own address for the port-less ones, a listener of that protocol), no
 // in-pod prelude rides along, and a raw IP-protocol listener runs where its pod keeps NET_RAW.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadScenario } from '../../../harness/catalog/load-scenario.ts';
+import { scenarioErrors } from '../../support/scenario-errors.ts';
 
 const rootContext = 'securityContext: { runAsUser: 0 }';
 
@@ -37,14 +34,9 @@ ${probe}    expect:
 }
 
 function problemsOf(t: { teardown(fn: () => void): void }, text: string): string[] {
-  const root = mkdtempSync(join(tmpdir(), 'gauntlet-uncaptured-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'uncaptured');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'scenario.yaml'), text);
-  return loadScenario(dir, root)
-    .problems.filter((problem) => problem.severity === 'error')
-    .map((problem) => `${problem.line}: ${problem.path}: ${problem.message}`);
+  return scenarioErrors(t, 'uncaptured', text).map(
+    (problem) => `${problem.line}: ${problem.path}: ${problem.message}`,
+  );
 }
 
 const probeText = (technique: string, to: string, extra = '') =>
