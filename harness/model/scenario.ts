@@ -62,8 +62,8 @@ export const PodWorkload = z
     colocateWith: Identifier.optional(),
     /**
      * Schedule this pod on another node than that workload's pod (required pod anti-affinity on the
-     * node hostname): same-node and cross-node flows take different paths (ztunnel's local fast path,
-     * the node where Calico enforces on both ends).
+     * node hostname): same-node and cross-node flows take different paths (one host's routing or
+     * two nodes', with Calico enforcing on both ends).
      */
     avoid: Identifier.optional(),
     labels: labelMap.optional(),
