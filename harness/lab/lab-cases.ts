@@ -10,10 +10,14 @@ import type { Technique } from '../model/technique.ts';
 import type { ExpectedVerdict, Layer } from '../model/verdict.ts';
 import { containerdDefaultDrop, root } from './identity.ts';
 import type { Identity } from './identity.ts';
+import type { LabNeed } from './kernel-features.ts';
 import type { ProxyPolicy, ProxyPolicyFile } from './proxy-policy.ts';
 import type { Topology } from './topology.ts';
 
-/** The targets' ports: 8082 is an HTTP server behind a Service port declared TCP (Envoy proxies it at L4). */
+/**
+ * The targets' ports: 8082 is an HTTP server behind a Service port declared TCP (Envoy proxies it at
+ * L4); 9090 is the SCTP echo (`serve --sctp`), the port scenarios/uncaptured-protocols probes.
+ */
 export const ports = {
   tcp: 8080,
   http: 8081,
@@ -22,11 +26,10 @@ export const ports = {
   dns: 53,
   relay: 4789,
   postgres: 5432,
+  sctp: 9090,
 } as const;
 /** The IP protocol of the ip-protocol cases, answered by the targets' `serve --ip-protocol` (RFC 3692: experimental). */
 export const labIpProtocol = 253;
-/** icmp and ip-protocol have no port: the agent ignores it; results record this one. */
-export const noPort = 1;
 export const probeTimeoutMs = 1000;
 export const kubeletProbeSource = '169.254.7.127';
 
@@ -63,7 +66,8 @@ export interface LabCase {
   defended: boolean;
   from: string;
   to: string;
-  port: number;
+  /** Absent for icmp and ip-protocol, which address a host, not a port. */
+  port?: number;
   identity?: Identity;
   /** The probe's own deadline (default `probeTimeoutMs`). */
   probeTimeoutMs?: number;
@@ -74,6 +78,11 @@ export interface LabCase {
   expect: ExpectedVerdict;
   layer?: Layer;
   why: string;
+  /**
+   * What the case needs of the kernel beyond what every case does (harness/lab/kernel-features.ts):
+   * where the kernel lacks it the case is skipped with the reason, never run to fail or pass.
+   */
+  needs?: LabNeed;
 }
 
 export interface LabGroup {
@@ -179,21 +188,22 @@ const postgresProbe = () => ({ application: 'postgres' as const });
 const h2cProbe = () => ({ http: { method: 'delete', path: '/admin', version: '2' as const } });
 
 /**
- * ICMP and a raw IP protocol from the meshed attacker, with and without a node-side drop of that
- * protocol. Neither mesh captures them: the sidecar's nat rules redirect `-p tcp` only
+ * ICMP, a raw IP protocol and SCTP from the meshed attacker, with and without a node-side drop of
+ * that protocol. Neither mesh captures them: the sidecar's nat rules redirect `-p tcp` only
  * (harness/lab/rules/istio-1.30.5/sidecar-capture.v4.rules lines 14-16: `-A ISTIO_REDIRECT -p tcp -j
  * REDIRECT --to-ports 15001`, `-A ISTIO_IN_REDIRECT -p tcp ...`, `-A PREROUTING -p tcp -j
  * ISTIO_INBOUND`; every other packet runs off the end of ISTIO_OUTPUT's chain into the ACCEPT policy),
  * and ambient's in-pod rules `-p tcp` and `-p udp --dport 53` only (ambient-inpod.v4.rules lines
  * 21-26). Only the node (a NetworkPolicy, here a FORWARD drop of that protocol) can stop them.
- * SCTP has no lab case: this kernel may lack the sctp module (the probe then reports an error).
+ * The SCTP cases need the kernel's SCTP on this machine (`needs: 'sctp'`): where it has none they
+ * are skipped with the reason, since a probe there would only report the kernel's error.
  */
 function uncapturedProtocolCases(mesh: string): LabCase[] {
   const dropProtocol =
     (protocol: string): Arrange =>
     ({ topology }) =>
       nodeDrop('attacker', ['-p', protocol, '-d', topology.pod('target').address])(topology);
-  const common = { from: 'attacker', to: 'target', port: noPort } as const;
+  const common = { from: 'attacker', to: 'target' } as const;
   return [
     {
       id: 'icmp-uncaptured',
@@ -251,6 +261,32 @@ function uncapturedProtocolCases(mesh: string): LabCase[] {
       expect: 'blocked',
       layer: 'network-policy',
       why: 'only the node can stop it: the drop leaves the packet unanswered',
+    },
+    {
+      id: 'sctp-uncaptured',
+      title: `an SCTP association from the ${mesh} pod, no node rule`,
+      technique: 'sctp',
+      defence: 'node drops SCTP to target',
+      defended: false,
+      ...common,
+      port: ports.sctp,
+      needs: 'sctp',
+      expect: 'reached',
+      why: `no capture rule matches SCTP (the ${mesh} rules redirect TCP${mesh === 'ambient' ? ' and UDP/53' : ''} only): the association reaches the target's SCTP echo, which answers with its identity and sees the attacker's own address`,
+    },
+    {
+      id: 'sctp-node-drop',
+      title: `an SCTP association from the ${mesh} pod under a node-side SCTP drop`,
+      technique: 'sctp',
+      defence: 'node drops SCTP to target',
+      defended: true,
+      ...common,
+      port: ports.sctp,
+      needs: 'sctp',
+      arrange: dropProtocol('sctp'),
+      expect: 'blocked',
+      layer: 'network-policy',
+      why: 'only the node can stop SCTP: its drop leaves the INIT unanswered and the association never forms',
     },
   ];
 }

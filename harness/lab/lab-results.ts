@@ -1,10 +1,14 @@
 // The lab's results.json: one run per mesh mode (stack `lab-sidecar`, `lab-ambient`) on one Istio
 // release's rules (recorded in the run's environment and provenance), one check per case, judged like
-// any run (expected vs actual), so the reports render it unchanged.
+// any run (expected vs actual), so the reports render it unchanged. A case this kernel cannot run is
+// no check: the run's `skipped` says which and why, as a cluster run records the probes its cluster
+// cannot run (harness/cluster/fit-plan.ts).
 import type { CheckInput, RunInput } from '../model/results.ts';
+import { hasPorts } from '../model/target-port.ts';
+import { plural } from '../text/plural.ts';
 import { gauntletVersion } from '../version.ts';
 import type { ProxyConnection } from './proxy-journal.ts';
-import type { LabCaseResult } from './run-lab.ts';
+import type { LabCaseResult, LabCaseSkip } from './run-lab.ts';
 import { ruleFiles } from './rules.ts';
 import type { LabIstioVersion } from './rules.ts';
 
@@ -12,6 +16,10 @@ export const labScenario = 'kernel-lab';
 
 export function labStack(mesh: string): string {
   return `lab-${mesh}`;
+}
+
+function variantOf(labCase: { defended: boolean }): 'defended' | 'undefended' {
+  return labCase.defended ? 'defended' : 'undefended';
 }
 
 /** The rule file a group's meshed pods load. */
@@ -41,7 +49,7 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
   return results.map((result) => {
     const { labCase, observation, classification } = result;
     const stack = labStack(result.group.mesh);
-    const variant = labCase.defended ? 'defended' : 'undefended';
+    const variant = variantOf(labCase);
     const {
       evidence,
       id: _id,
@@ -83,8 +91,10 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
       },
       destination: {
         workload: labCase.to,
-        port: labCase.port,
+        // icmp and ip-protocol address a host: no port, as a cluster run records them (write-results.ts).
+        ...(hasPorts(result.protocol) && labCase.port !== undefined ? { port: labCase.port } : {}),
         protocol: result.protocol,
+        ...(result.ipProtocol !== undefined ? { ipProtocol: result.ipProtocol } : {}),
         via: 'pod',
       },
       expectation: {
@@ -116,6 +126,25 @@ export function labChecks(results: readonly LabCaseResult[], runId: (mesh: strin
   });
 }
 
+/**
+ * A run's `skipped` entries for the cases this kernel could not run, worded as fit-plan.ts words the
+ * probes a cluster cannot run: one entry per variant and reason, naming the cases.
+ */
+export function labSkipped(skips: readonly LabCaseSkip[]): { scenario: string; reason: string }[] {
+  const byVariantAndReason = new Map<string, { variant: string; reason: string; ids: string[] }>();
+  for (const skip of skips) {
+    const variant = variantOf(skip.labCase);
+    const key = `${variant}\n${skip.reason}`;
+    const entry = byVariantAndReason.get(key) ?? { variant, reason: skip.reason, ids: [] };
+    entry.ids.push(skip.labCase.id);
+    byVariantAndReason.set(key, entry);
+  }
+  return [...byVariantAndReason.values()].map(({ variant, reason, ids }) => ({
+    scenario: labScenario,
+    reason: `variant ${variant}: ${plural(ids.length, 'probe')} (${ids.join(', ')}) skipped: ${reason}`,
+  }));
+}
+
 export function labRun(
   mesh: 'sidecar' | 'ambient',
   id: string,
@@ -126,6 +155,8 @@ export function labRun(
   kernel: string,
   /** The Istio release whose capture rules the lab loaded. */
   istioVersion: LabIstioVersion,
+  /** The cases this kernel could not run (they are no checks; the run is complete without them). */
+  skips: readonly LabCaseSkip[] = [],
 ): RunInput {
   return {
     id,
@@ -134,6 +165,7 @@ export function labRun(
     gauntletVersion,
     status: missing.length > 0 ? 'partial' : 'complete',
     missing,
+    skipped: labSkipped(skips),
     environment: {
       stack: labStack(mesh),
       stackTitle: `lab: this kernel with Istio ${istioVersion} ${mesh} rules`,

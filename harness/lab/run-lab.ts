@@ -1,7 +1,9 @@
-// Runs lab groups on the real kernel: builds the topology, loads Istio's rules into the meshed pods,
-// starts the targets and a supervised proxy stand-in per meshed pod, runs each case (arranging and
-// undoing its defence, reading the stand-ins' journals to tell whether the probe crossed a proxy), and
-// tears everything down, even when something fails.
+// Runs lab groups on the real kernel: builds the topology, asks the kernel what the cases may need
+// (SCTP), loads Istio's rules into the meshed pods, starts the targets and a supervised proxy stand-in
+// per meshed pod, runs each case (arranging and undoing its defence, reading the stand-ins' journals
+// to tell whether the probe crossed a proxy) or skips it with the reason when the kernel lacks what it
+// needs, and tears everything down, even when something fails.
+import { portlessRequestPort } from '../probe/agent-request.ts';
 import { techniqueProtocol } from '../model/target-port.ts';
 import type { Observation } from '../agent/protocol.ts';
 import { checkOutcome } from '../model/check.ts';
@@ -12,6 +14,8 @@ import type { Shell } from '../shell.ts';
 import { root } from './identity.ts';
 import type { LabCase, LabContext, LabGroup } from './lab-cases.ts';
 import { labIpProtocol, ports, probeTimeoutMs } from './lab-cases.ts';
+import { detectKernelFeatures, unmetNeed } from './kernel-features.ts';
+import type { KernelFeatures } from './kernel-features.ts';
 import { probeOne, startServer } from './lab-agent.ts';
 import type { LabAgent } from './lab-agent.ts';
 import type { Launcher, RunningProcess } from './launcher.ts';
@@ -45,8 +49,18 @@ export interface LabCaseResult {
   proxyConnections: ProxyConnection[];
   /** What the probe's packets were at the destination (a forged datagram is udp, not tcp). */
   protocol: ReturnType<typeof techniqueProtocol>;
+  /** ip-protocol: the IP protocol number sent. */
+  ipProtocol?: number;
   startedAt: string;
   durationMs: number;
+}
+
+/** A case this kernel cannot run (it lacks what the case `needs`), with the one-line reason. */
+export interface LabCaseSkip {
+  group: LabGroup;
+  istioVersion: LabIstioVersion;
+  labCase: LabCase;
+  reason: string;
 }
 
 /** The delay before the supervisor restarts a stopped stand-in (kubelet's first back-off is longer; short keeps the lab quick). */
@@ -60,7 +74,14 @@ export interface StartedGroup {
   standIn: Supervisor;
   proxies: ProxyStandIns;
   agent: LabAgent;
+  /** What this kernel provides of what cases may need, asked when the group started. */
+  kernel: KernelFeatures;
   stop(): Promise<void>;
+}
+
+/** Why this group cannot run a case on this kernel; undefined when it can. */
+export function skipReason(started: Pick<StartedGroup, 'kernel'>, labCase: LabCase): string | undefined {
+  return unmetNeed(labCase.needs, started.kernel);
 }
 
 /** Builds a group's topology with one release's rules, targets and stand-ins; `stop()` undoes all of it. */
@@ -83,6 +104,7 @@ export async function startGroup(
     await topology.teardown();
   };
   try {
+    const kernel = await detectKernelFeatures(topology);
     for (const pod of group.meshed)
       await loadRules(environment.shell, topology.pod(pod).namespace, ruleSet(group), istioVersion);
     for (const name of group.targets) {
@@ -105,6 +127,10 @@ export async function startGroup(
           target.address,
           '--ip-protocol',
           String(labIpProtocol),
+          // Where the kernel has no SCTP, serve says so and keeps serving the rest; the SCTP cases
+          // are skipped then (skipReason), so nothing probes the missing echo.
+          '--sctp',
+          String(ports.sctp),
         ]),
       );
     }
@@ -121,7 +147,7 @@ export async function startGroup(
       );
     proxies = await startProxyStandIns(environment.launcher, topology, group, restartDelayMs);
     const attacker = proxies.get(group.meshed[0] ?? 'attacker');
-    return { istioVersion, topology, standIn: attacker.supervisor, proxies, agent, stop };
+    return { istioVersion, topology, standIn: attacker.supervisor, proxies, agent, kernel, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -154,6 +180,8 @@ export async function runCase(
   labCase: LabCase,
 ): Promise<LabCaseResult> {
   const { istioVersion, topology, agent, standIn, proxies } = started;
+  const unmet = skipReason(started, labCase);
+  if (unmet) throw new Error(`case ${labCase.id} cannot run on this kernel: ${unmet}`);
   for (const proxy of proxies.all) await proxy.supervisor.ready(15_000);
   const context: LabContext = {
     topology,
@@ -175,7 +203,7 @@ export async function runCase(
         id: labCase.id,
         technique: labCase.technique,
         host: topology.pod(labCase.to).address,
-        port: labCase.port,
+        port: labCase.port ?? portlessRequestPort,
         timeoutMs: labCase.probeTimeoutMs ?? probeTimeoutMs,
         preludes: labCase.preludes ?? [],
         ...extra,
@@ -185,11 +213,15 @@ export async function runCase(
     // A proxy may still be connecting after the probe gave up (ztunnel does not watch the app).
     const longestConnect = Math.max(...proxies.all.map((proxy) => proxy.policy.current.connectTimeoutMs));
     await settleJournal(proxies.journal, mark, longestConnect + 2000);
-    const proxyConnections = connectionsOf(proxies.journal.since(mark), {
-      source: topology.pod(labCase.from).address,
-      host: topology.pod(labCase.to).address,
-      port: labCase.port,
-    });
+    // The stand-ins take TCP only: a portless protocol (icmp, ip-protocol) never crosses them.
+    const proxyConnections =
+      labCase.port === undefined
+        ? []
+        : connectionsOf(proxies.journal.since(mark), {
+            source: topology.pod(labCase.from).address,
+            host: topology.pod(labCase.to).address,
+            port: labCase.port,
+          });
     const classification = classify(observation, { technique: labCase.technique });
     noProxyToStop = classification.shape === 'prelude-no-proxy';
     return {
@@ -202,6 +234,7 @@ export async function runCase(
       crossedProxy: proxyConnections.length > 0,
       proxyConnections,
       protocol: techniqueProtocol(labCase.technique, extra.spoof?.protocol),
+      ...(extra.ipProtocol !== undefined ? { ipProtocol: extra.ipProtocol } : {}),
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - began),
     };
@@ -214,25 +247,44 @@ export async function runCase(
   }
 }
 
-/** Runs every case of a group in order (cases toggle node rules, so one at a time) on one release's rules. */
+export interface LabGroupOptions {
+  /** Each finished case, as it finishes. */
+  onResult?: (result: LabCaseResult) => void;
+  /** Each case this kernel cannot run, in case order. */
+  onSkip?: (skip: LabCaseSkip) => void;
+  signal?: AbortSignal;
+  istioVersion?: LabIstioVersion;
+}
+
+/**
+ * Runs every case of a group in order (cases toggle node rules, so one at a time) on one release's
+ * rules, skipping (with the reason) those this kernel cannot run.
+ */
 export async function runLabGroup(
   environment: LabEnvironment,
   group: LabGroup,
-  onResult?: (result: LabCaseResult) => void,
-  signal?: AbortSignal,
-  istioVersion: LabIstioVersion = defaultIstioVersion,
-): Promise<LabCaseResult[]> {
+  options: LabGroupOptions = {},
+): Promise<{ results: LabCaseResult[]; skipped: LabCaseSkip[] }> {
+  const istioVersion = options.istioVersion ?? defaultIstioVersion;
   const started = await startGroup(environment, group, istioVersion);
   const results: LabCaseResult[] = [];
+  const skipped: LabCaseSkip[] = [];
   try {
     for (const labCase of group.cases) {
-      if (signal?.aborted) break;
+      if (options.signal?.aborted) break;
+      const reason = skipReason(started, labCase);
+      if (reason !== undefined) {
+        const skip = { group, istioVersion, labCase, reason };
+        skipped.push(skip);
+        options.onSkip?.(skip);
+        continue;
+      }
       const result = await runCase(started, group, labCase);
       results.push(result);
-      onResult?.(result);
+      options.onResult?.(result);
     }
   } finally {
     await started.stop();
   }
-  return results;
+  return { results, skipped };
 }

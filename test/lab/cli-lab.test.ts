@@ -1,6 +1,8 @@
 // `gauntlet lab` end to end on this kernel (the ambient group, to stay quick): the table, exit 0, and
 // a results.json the reports read, on the newest Istio rules unless --istio names others (a release
-// the lab does not hold is a one-line usage error). Without root it says what is missing and exits 2.
+// the lab does not hold is a one-line usage error). The SCTP cases run where this kernel has SCTP and
+// are reported skipped with the reason where it has none (asked independently here). Without root it
+// says what is missing and exits 2.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,8 +14,12 @@ import { ambientGroup } from '../../harness/lab/lab-cases.ts';
 import { defaultIstioVersion, labIstioVersions } from '../../harness/lab/rules.ts';
 import { parseResults } from '../../harness/model/results.ts';
 import { runGauntlet } from '../support/cli.ts';
+import { kernelHasSctp } from '../container/support/kernel-sctp.ts';
 
 const cases = ambientGroup.cases.length;
+const sctpCases = ambientGroup.cases.filter((labCase) => labCase.needs === 'sctp');
+const noSctp =
+  /this kernel has no SCTP \(socket\(\) gives E(PROTONOSUPPORT|SOCKTNOSUPPORT|AFNOSUPPORT)\): load the sctp module to run it/;
 
 test('gauntlet lab --group ambient prints escaped/contained per defence and writes results.json', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'gauntlet-lab-cli-'));
@@ -21,10 +27,26 @@ test('gauntlet lab --group ambient prints escaped/contained per defence and writ
   const result = await runGauntlet(['lab', '--group', 'ambient', '--out', out], { env: process.env });
   t.is(result.exitCode, 0, result.stderr);
   t.regex(result.stdout, new RegExp(`^Istio ${defaultIstioVersion} capture rules`));
+  const sctp = kernelHasSctp();
+  t.is(sctpCases.length, 2);
+  const ran = sctp ? cases : cases - sctpCases.length;
   t.regex(
     result.stdout,
-    new RegExp(`${cases}/${cases} cases behaved as documented with Istio ${defaultIstioVersion}'s rules`),
+    new RegExp(
+      `\n${ran}/${ran} cases behaved as documented with Istio ${defaultIstioVersion}'s rules${sctp ? ';' : `, ${sctpCases.length} skipped: ${noSctp.source}; `}`,
+    ),
   );
+  if (sctp) {
+    t.regex(result.stdout, /ambient\s+sctp\s+without node drops SCTP to target\s+ESCAPED/);
+    t.regex(result.stdout, /ambient\s+sctp\s+with node drops SCTP to target\s+contained/);
+  } else {
+    for (const labCase of sctpCases)
+      t.regex(
+        result.stdout,
+        new RegExp(`\n- ambient\\s+sctp\\s+.*skipped\\s+.*${labCase.id}: ${noSctp.source}\n`),
+        labCase.id,
+      );
+  }
   t.regex(result.stdout, /ambient\s+icmp\s+without node drops ICMP to target\s+ESCAPED/);
   t.regex(result.stdout, /ambient\s+ip-protocol\s+with node drops IP protocol 253 to target\s+contained/);
   t.regex(result.stdout, /ambient\s+tcp\+so-mark\s+without NET_RAW and NET_ADMIN withheld\s+ESCAPED/);
@@ -37,8 +59,33 @@ test('gauntlet lab --group ambient prints escaped/contained per defence and writ
   t.is(results.runs[0]?.environment.istio?.version, defaultIstioVersion);
   t.like(results.runs[0]?.provenance, { kind: 'kernel-lab', istio: defaultIstioVersion });
   t.is(results.runs[0]?.status, 'complete');
-  t.is(results.checks.length, cases);
+  t.is(results.checks.length, ran);
   t.true(results.checks.every((check) => check.outcome === 'pass'));
+  // A skipped case is no check, and the run says which and why.
+  const skipped = results.runs[0]?.skipped ?? [];
+  if (sctp) t.deepEqual(skipped, []);
+  else {
+    t.deepEqual(
+      skipped.map((entry) => entry.reason.replace(noSctp, '<no SCTP>')),
+      [
+        'variant undefended: 1 probe (sctp-uncaptured) skipped: <no SCTP>',
+        'variant defended: 1 probe (sctp-node-drop) skipped: <no SCTP>',
+      ],
+    );
+    t.true(skipped.every((entry) => entry.scenario === 'kernel-lab'));
+    t.false(results.checks.some((check) => check.technique === 'sctp'));
+  }
+  // icmp and ip-protocol address a host: no port (write-results.ts records a cluster run's alike).
+  const icmp = results.checks.find((check) => check.probe === 'icmp-uncaptured');
+  t.deepEqual(icmp?.destination, { workload: 'target', protocol: 'icmp', via: 'pod' });
+  const ipProtocol = results.checks.find((check) => check.probe === 'ip-protocol-uncaptured');
+  t.deepEqual(ipProtocol?.destination, {
+    workload: 'target',
+    protocol: 'ip-protocol',
+    ipProtocol: 253,
+    via: 'pod',
+  });
+  t.is(results.checks.find((check) => check.probe === 'tcp-captured')?.destination.port, 8080);
   const spoof = results.checks.find((check) => check.probe === 'spoof-kubelet-source');
   t.is(spoof?.verdict, 'reached');
   t.is(spoof?.observation.detail['sourceSeen'], '169.254.7.127');
@@ -92,7 +139,7 @@ test('Ctrl-C during the lab: "interrupted after N of M cases", the finished case
   );
   t.is(result.exitCode, 2, 'an interrupted lab is not green');
   const summary = new RegExp(
-    `interrupted after (\\d+) of ${cases} cases: (\\d+)/(\\d+) cases behaved as documented with Istio 1\\.30\\.3's rules; wrote .* \\(partial\\)`,
+    `interrupted after (\\d+) of ${cases} cases: (\\d+)/(\\d+) cases behaved as documented with Istio 1\\.30\\.3's rules(?:, \\d+ skipped: [^;]+)?; wrote .* \\(partial\\)`,
   ).exec(result.stdout);
   t.truthy(summary, result.stdout);
   const finished = Number(summary?.[1]);
@@ -110,7 +157,9 @@ test('Ctrl-C during the lab: "interrupted after N of M cases", the finished case
   );
   t.is(results.checks.length, finished, 'every finished case is kept');
   t.true((results.runs[0]?.missing ?? []).every((missing) => missing.reason === 'not run (interrupted)'));
-  t.is((results.runs[0]?.missing.length ?? 0) + finished, cases);
+  // Every case is a check, missing, or skipped for want of SCTP (when the stop came after them).
+  const skippedCases = (results.runs[0]?.skipped ?? []).length;
+  t.is((results.runs[0]?.missing.length ?? 0) + finished + skippedCases, cases);
 });
 
 test('gauntlet lab --istio with a release the lab does not hold lists the ones it does, in one line', async (t) => {

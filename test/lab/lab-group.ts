@@ -1,7 +1,8 @@
 // Shared setup of the lab group tests, per Istio release: `labGroupTests(group, version)` starts the
 // group on that release's rules when its first test runs and stops it after its last, so one file runs
 // every case on each release in turn (one topology alive at a time). `serial` registers a test whose
-// title names the release, `run` runs a case by id and remembers it, a first test checks the meshed
+// title names the release, `run` runs a case by id and remembers it, `skipReason` asks why this
+// kernel cannot run a case (and counts the case as asserted), a first test checks the meshed
 // pods hold exactly what the release's rule file loads to, and a last test fails if any case of the
 // group was never run, so every case stays asserted on every release.
 import test from 'ava';
@@ -10,7 +11,7 @@ import type { LabGroup } from '../../harness/lab/lab-cases.ts';
 import type { ProxyConnection } from '../../harness/lab/proxy-journal.ts';
 import { loadRules, ruleTables, readRules } from '../../harness/lab/rules.ts';
 import type { LabIstioVersion, RuleSet } from '../../harness/lab/rules.ts';
-import { runCase, startGroup } from '../../harness/lab/run-lab.ts';
+import { runCase, skipReason, startGroup } from '../../harness/lab/run-lab.ts';
 import type { LabCaseResult, StartedGroup } from '../../harness/lab/run-lab.ts';
 import { labPrefix, newLabId } from '../../harness/lab/topology.ts';
 import { runChecked } from '../../harness/shell.ts';
@@ -22,6 +23,8 @@ export interface LabGroupTests {
   /** Registers a serial test of this group on this release; its title starts with the release. */
   serial(title: string, implementation: (t: ExecutionContext) => Promise<void>): void;
   run(id: string): Promise<LabCaseResult>;
+  /** Why the started group would skip this case on this kernel (undefined: it runs it); the caller asserts it. */
+  skipReason(id: string): Promise<string | undefined>;
   started(): StartedGroup;
   /** A pod's address in this lab. */
   address(pod: string): string;
@@ -81,6 +84,11 @@ export function labGroupTests(group: LabGroup, version: LabIstioVersion): LabGro
   };
   const serial: LabGroupTests['serial'] = (title, implementation) =>
     test.serial(`Istio ${version}: ${title}`, implementation);
+  const caseOf = (id: string) => {
+    const labCase = group.cases.find((candidate) => candidate.id === id);
+    if (!labCase) throw new Error(`no case ${id} in ${group.id}`);
+    return labCase;
+  };
   const set: RuleSet = group.mesh === 'sidecar' ? 'sidecar' : 'ambient';
 
   serial(`the meshed pods hold exactly what ${version}'s rule file loads to`, async (t) => {
@@ -105,12 +113,16 @@ export function labGroupTests(group: LabGroup, version: LabIstioVersion): LabGro
     version,
     serial,
     async run(id) {
-      const labCase = group.cases.find((candidate) => candidate.id === id);
-      if (!labCase) throw new Error(`no case ${id} in ${group.id}`);
+      const labCase = caseOf(id);
       ran.add(id);
       const result = await runCase(await ensureStarted(), group, labCase);
       if (result.istioVersion !== version) throw new Error(`case ${id} ran on ${result.istioVersion}`);
       return result;
+    },
+    async skipReason(id) {
+      const labCase = caseOf(id);
+      ran.add(id);
+      return skipReason(await ensureStarted(), labCase);
     },
     started: current,
     address: (pod) => current().topology.pod(pod).address,

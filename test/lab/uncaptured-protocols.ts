@@ -1,7 +1,14 @@
-// The protocols both meshes' capture ignores (ICMP, a raw IP protocol): asserted alike in every lab
-// group, since neither the sidecar's nor ambient's rules redirect anything but TCP (and DNS).
+// The protocols both meshes' capture ignores (ICMP, a raw IP protocol, SCTP): asserted alike in every
+// lab group, since neither the sidecar's nor ambient's rules redirect anything but TCP (and DNS).
+// SCTP needs the kernel's sctp module: where this machine has it, the cases run and are asserted both
+// ways; where it has none, the lab must say they were skipped and why (asked here independently of the
+// lab's own check, so a lab that skips on a kernel with SCTP, or runs on one without, fails).
+import { existsSync } from 'node:fs';
+import { kernelHasSctp } from '../container/support/kernel-sctp.ts';
 import type { LabGroupTests } from './lab-group.ts';
 import { journal } from './lab-group.ts';
+
+const sctpCases = ['sctp-uncaptured', 'sctp-node-drop'];
 
 export function uncapturedProtocolTests(lab: LabGroupTests): void {
   const { run, serial } = lab;
@@ -40,6 +47,49 @@ export function uncapturedProtocolTests(lab: LabGroupTests): void {
       t.is(rawDropped.observation.evidence.echo, undefined);
       t.is(rawDropped.classification.verdict, 'blocked');
       t.is(rawDropped.classification.layer, 'network-policy');
+    },
+  );
+
+  serial(
+    "SCTP is never captured: the target's SCTP echo answers with its identity, and only a node-side SCTP drop stops it (skipped with the reason on a kernel without SCTP)",
+    async (t) => {
+      if (!kernelHasSctp()) {
+        // The sctp module makes /proc/net/sctp in every namespace when it loads (sctp_proc_init,
+        // net/sctp/proc.c; net/sctp/protocol.c in older kernels).
+        t.false(existsSync('/proc/net/sctp'), 'this kernel has no SCTP loaded');
+        for (const id of sctpCases) {
+          t.regex(
+            (await lab.skipReason(id)) ?? 'not skipped',
+            /^this kernel has no SCTP \(socket\(\) gives E(PROTONOSUPPORT|SOCKTNOSUPPORT|AFNOSUPPORT)\): load the sctp module to run it$/,
+            id,
+          );
+          await t.throwsAsync(run(id), { message: /cannot run on this kernel: this kernel has no SCTP/ }, id);
+        }
+        return;
+      }
+      for (const id of sctpCases) t.is(await lab.skipReason(id), undefined, `${id} runs on this kernel`);
+      const sctp = await run('sctp-uncaptured');
+      t.is(sctp.observation.outcome, 'connected', JSON.stringify(sctp.observation));
+      t.true(sctp.observation.evidence.sctp?.association, 'the association formed');
+      t.is(sctp.observation.evidence.echo?.name, 'target');
+      t.is(sctp.observation.evidence.echo?.kind, 'sctp');
+      t.is(
+        sctp.observation.evidence.sourceSeen,
+        lab.address('attacker'),
+        "the attacker's own address, not a proxy's",
+      );
+      t.false(sctp.crossedProxy);
+      t.deepEqual(journal(sctp), [], 'no stand-in saw it');
+      t.is(sctp.protocol, 'sctp');
+      t.is(sctp.classification.verdict, 'reached');
+      t.like(sctp.classification.answer, { kind: 'echo', name: 'target' });
+      const dropped = await run('sctp-node-drop');
+      // The INIT is dropped on the node: no INIT-ACK, no ABORT, the association never forms.
+      t.is(dropped.observation.outcome, 'timeout', JSON.stringify(dropped.observation));
+      t.is(dropped.observation.evidence.echo, undefined);
+      t.deepEqual(journal(dropped), []);
+      t.is(dropped.classification.verdict, 'blocked');
+      t.is(dropped.classification.layer, 'network-policy');
     },
   );
 }

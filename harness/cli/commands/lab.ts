@@ -15,7 +15,7 @@ import { processLauncher } from '../../lab/launcher.ts';
 import { labGroups } from '../../lab/lab-cases.ts';
 import { labChecks, labRun } from '../../lab/lab-results.ts';
 import { runLabGroup } from '../../lab/run-lab.ts';
-import type { LabCaseResult } from '../../lab/run-lab.ts';
+import type { LabCaseResult, LabCaseSkip } from '../../lab/run-lab.ts';
 import { describeIdentity } from '../../lab/identity.ts';
 import { defaultIstioVersion, isLabIstioVersion, labIstioVersions } from '../../lab/rules.ts';
 import type { LabIstioVersion } from '../../lab/rules.ts';
@@ -32,7 +32,8 @@ namespaces (198.18.0.0/16) loaded with one Istio release's real sidecar and ambi
 and time out as Envoy and ztunnel do, each case with and without its counter-measure. Prints
 technique x defence -> ESCAPED (reached past the proxy) / via proxy (reached through it) /
 contained, with the evidence, and writes DIR/results.json (default ./gauntlet-lab) for
-\`gauntlet report\`.
+\`gauntlet report\`. A case needing what this kernel lacks (SCTP without its module) is skipped
+with the reason, in the table and in results.json, and counts neither way.
 Needs root, iproute2, iptables and python3. Exit 0: every case behaved as documented; 1: some did
 not (the kernel disagrees with the docs, or a probe lies); 2: the lab could not run.
 
@@ -85,10 +86,18 @@ function labAgentCopy(): { path: string; cleanup: () => void } {
   return { path, cleanup: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
+function techniqueOf(labCase: LabCaseResult['labCase']): string {
+  return [labCase.technique, ...(labCase.preludes ?? [])].join('+');
+}
+
+function defenceOf(labCase: LabCaseResult['labCase']): string {
+  return `${labCase.defended ? 'with' : 'without'} ${labCase.defence}`;
+}
+
 function line(result: LabCaseResult): string {
   const { labCase, classification, outcome } = result;
-  const technique = [labCase.technique, ...(labCase.preludes ?? [])].join('+');
-  const defence = `${labCase.defended ? 'with' : 'without'} ${labCase.defence}`;
+  const technique = techniqueOf(labCase);
+  const defence = defenceOf(labCase);
   // A flow that reached its destination through the mesh proxy went where the mesh let it; one that
   // reached it past the proxy (or from outside the mesh) escaped.
   const verdict =
@@ -101,6 +110,18 @@ function line(result: LabCaseResult): string {
         : 'inconclusive';
   const mark = outcome === 'pass' ? ' ' : '!';
   return `${mark} ${result.group.mesh.padEnd(8)} ${technique.padEnd(26)} ${defence.padEnd(52)} ${verdict.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${labCase.id}: ${classification.reason}${classification.answer ? `; answered by: ${describeAnswer(classification.answer)}` : ''}\n`;
+}
+
+/** A case this kernel cannot run: marked `-`, neither passed nor failed, with the reason. */
+function skipLine(skip: LabCaseSkip): string {
+  const { labCase } = skip;
+  return `- ${skip.group.mesh.padEnd(8)} ${techniqueOf(labCase).padEnd(26)} ${defenceOf(labCase).padEnd(52)} ${'skipped'.padEnd(12)} ${describeIdentity(labCase.identity ?? { uid: 0 }).padEnd(24)} ${labCase.id}: ${skip.reason}\n`;
+}
+
+/** ", 4 skipped: <reason>" for the summary line (each distinct reason once); empty when none was. */
+export function skippedSummary(skips: readonly { reason: string }[]): string {
+  if (skips.length === 0) return '';
+  return `, ${skips.length} skipped: ${[...new Set(skips.map((skip) => skip.reason))].join('; ')}`;
 }
 
 /** The release named by --istio (the newest the lab holds when absent); a usage error listing them otherwise. */
@@ -128,6 +149,7 @@ async function runLab(
   const agent = labAgentCopy();
   const environment = { shell: processShell(), launcher: processLauncher(), agentPath: agent.path };
   const results: LabCaseResult[] = [];
+  const skips: LabCaseSkip[] = [];
   const runs = [];
   const stamp = new Date()
     .toISOString()
@@ -145,16 +167,18 @@ async function runLab(
       const missing: { what: string; reason: string }[] = [];
       try {
         // Each finished case is kept as it comes: a group that breaks or is interrupted keeps them.
-        await runLabGroup(
-          environment,
-          group,
-          (result) => {
+        await runLabGroup(environment, group, {
+          onResult: (result) => {
             results.push(result);
             io.stdout.write(line(result));
           },
-          io.signal,
+          onSkip: (skip) => {
+            skips.push(skip);
+            io.stdout.write(skipLine(skip));
+          },
+          signal: io.signal,
           istioVersion,
-        );
+        });
       } catch (error) {
         missing.push({
           what: `lab group ${group.id}`,
@@ -162,9 +186,12 @@ async function runLab(
         });
         io.stderr.write(`lab group ${group.id} broke: ${missing[0]?.reason ?? ''}\n`);
       }
-      const ran = new Set(
-        results.filter((result) => result.group === group).map((result) => result.labCase.id),
-      );
+      const groupSkips = skips.filter((skip) => skip.group === group);
+      // Run or skipped with its reason: either way accounted for, not missing.
+      const ran = new Set([
+        ...results.filter((result) => result.group === group).map((result) => result.labCase.id),
+        ...groupSkips.map((skip) => skip.labCase.id),
+      ]);
       for (const labCase of group.cases)
         if (!ran.has(labCase.id) && (missing.length === 0 || io.signal.aborted))
           missing.push({ what: `case ${labCase.id}`, reason: 'not run (interrupted)' });
@@ -177,6 +204,7 @@ async function runLab(
           missing,
           release(),
           istioVersion,
+          groupSkips,
         ),
       );
     }
@@ -195,7 +223,7 @@ async function runLab(
     }),
   );
   const failed = results.filter((result) => result.outcome !== 'pass');
-  const behaved = `${results.length - failed.length}/${results.length} cases behaved as documented with Istio ${istioVersion}'s rules`;
+  const behaved = `${results.length - failed.length}/${results.length} cases behaved as documented with Istio ${istioVersion}'s rules${skippedSummary(skips)}`;
   io.stdout.write(
     io.signal.aborted
       ? `\ninterrupted after ${results.length} of ${total} cases: ${behaved}; wrote ${file} (partial)\n`
