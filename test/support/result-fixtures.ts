@@ -952,6 +952,8 @@ interface LabFixtureCase {
   uid: number;
   /** Absent for icmp and ip-protocol, which address a host (lab-cases.ts). */
   port?: number;
+  /** spoof-source: the forged packet's protocol, which the lab records as the destination's. */
+  spoofProtocol?: 'udp' | 'tcp';
   expect: 'reached' | 'blocked';
   layer?: Layer;
   why: string;
@@ -1088,6 +1090,7 @@ const labCases: LabFixtureCase[] = [
     defended: true,
     uid: 0,
     port: 5353,
+    spoofProtocol: 'udp',
     expect: 'blocked',
     layer: 'network-policy',
     why: 'the forged source does not route back through that veth: strict RPF drops it',
@@ -1137,7 +1140,7 @@ function labCheck(labCase: LabFixtureCase, index: number): CheckInput {
     destination: {
       workload: 'target',
       ...(labCase.port !== undefined ? { port: labCase.port } : {}),
-      protocol: techniqueProtocol(labCase.technique),
+      protocol: techniqueProtocol(labCase.technique, labCase.spoofProtocol),
       via: 'pod',
     },
     expectation: {
