@@ -3,12 +3,38 @@
 // SCTP needs the kernel's sctp module: where this machine has it, the cases run and are asserted both
 // ways; where it has none, the lab must say they were skipped and why (asked here independently of the
 // lab's own check, so a lab that skips on a kernel with SCTP, or runs on one without, fails).
+import type { ExecutionContext } from 'ava';
 import { existsSync } from 'node:fs';
 import { kernelHasSctp } from '../container/support/kernel-sctp.ts';
 import type { LabGroupTests } from './lab-group.ts';
 import { journal } from './lab-group.ts';
 
 const sctpCases = ['sctp-uncaptured', 'sctp-node-drop'];
+
+type CaseResult = Awaited<ReturnType<LabGroupTests['run']>>;
+
+/** The target's own echo answered, saw the attacker's own address, and no stand-in proxy was crossed. */
+function assertEchoedPastTheCapture(
+  t: ExecutionContext,
+  result: CaseResult,
+  kind: 'sctp' | 'ip-protocol',
+  attacker: string,
+): void {
+  t.is(result.observation.outcome, 'connected', JSON.stringify(result.observation));
+  t.is(result.observation.evidence.echo?.name, 'target');
+  t.is(result.observation.evidence.echo?.kind, kind);
+  t.is(result.observation.evidence.sourceSeen, attacker, "the attacker's own address, not a proxy's");
+  t.false(result.crossedProxy);
+  t.is(result.classification.verdict, 'reached');
+}
+
+/** A node-side drop of the protocol: no answer before the deadline, blocked at network-policy. */
+function assertDroppedOnTheNode(t: ExecutionContext, result: CaseResult): void {
+  t.is(result.observation.outcome, 'timeout', JSON.stringify(result.observation));
+  t.is(result.observation.evidence.echo, undefined);
+  t.is(result.classification.verdict, 'blocked');
+  t.is(result.classification.layer, 'network-policy');
+}
 
 export function uncapturedProtocolTests(lab: LabGroupTests): void {
   const { run, serial } = lab;
@@ -31,22 +57,13 @@ export function uncapturedProtocolTests(lab: LabGroupTests): void {
       t.is(icmpDropped.observation.outcome, 'timeout');
       t.is(icmpDropped.classification.verdict, 'blocked');
       t.is(icmpDropped.classification.layer, 'network-policy');
-      const raw = await run('ip-protocol-uncaptured');
-      t.is(raw.observation.outcome, 'connected');
-      t.is(raw.observation.evidence.echo?.name, 'target');
-      t.is(raw.observation.evidence.echo?.kind, 'ip-protocol');
-      t.is(
-        raw.observation.evidence.sourceSeen,
+      assertEchoedPastTheCapture(
+        t,
+        await run('ip-protocol-uncaptured'),
+        'ip-protocol',
         lab.address('attacker'),
-        "the attacker's own address, not a proxy's",
       );
-      t.false(raw.crossedProxy);
-      t.is(raw.classification.verdict, 'reached');
-      const rawDropped = await run('ip-protocol-node-drop');
-      t.is(rawDropped.observation.outcome, 'timeout');
-      t.is(rawDropped.observation.evidence.echo, undefined);
-      t.is(rawDropped.classification.verdict, 'blocked');
-      t.is(rawDropped.classification.layer, 'network-policy');
+      assertDroppedOnTheNode(t, await run('ip-protocol-node-drop'));
     },
   );
 
@@ -69,27 +86,15 @@ export function uncapturedProtocolTests(lab: LabGroupTests): void {
       }
       for (const id of sctpCases) t.is(await lab.skipReason(id), undefined, `${id} runs on this kernel`);
       const sctp = await run('sctp-uncaptured');
-      t.is(sctp.observation.outcome, 'connected', JSON.stringify(sctp.observation));
+      assertEchoedPastTheCapture(t, sctp, 'sctp', lab.address('attacker'));
       t.true(sctp.observation.evidence.sctp?.association, 'the association formed');
-      t.is(sctp.observation.evidence.echo?.name, 'target');
-      t.is(sctp.observation.evidence.echo?.kind, 'sctp');
-      t.is(
-        sctp.observation.evidence.sourceSeen,
-        lab.address('attacker'),
-        "the attacker's own address, not a proxy's",
-      );
-      t.false(sctp.crossedProxy);
       t.deepEqual(journal(sctp), [], 'no stand-in saw it');
       t.is(sctp.protocol, 'sctp');
-      t.is(sctp.classification.verdict, 'reached');
       t.like(sctp.classification.answer, { kind: 'echo', name: 'target' });
       const dropped = await run('sctp-node-drop');
       // The INIT is dropped on the node: no INIT-ACK, no ABORT, the association never forms.
-      t.is(dropped.observation.outcome, 'timeout', JSON.stringify(dropped.observation));
-      t.is(dropped.observation.evidence.echo, undefined);
+      assertDroppedOnTheNode(t, dropped);
       t.deepEqual(journal(dropped), []);
-      t.is(dropped.classification.verdict, 'blocked');
-      t.is(dropped.classification.layer, 'network-policy');
     },
   );
 }
