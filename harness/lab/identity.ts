@@ -5,7 +5,14 @@ export interface Identity {
   uid: number;
   /** The primary group (default: the same number as the UID); a pod's runAsGroup. */
   gid?: number;
-  /** Capabilities kept (names without CAP_, lower or upper case); for root, every one unless `drop` says. */
+  /**
+   * Capabilities a non-root pod's securityContext adds (names without CAP_, lower or upper case). As
+   * in a pod they stay in the bounding set only: the runtime puts them in the bounding, effective and
+   * permitted sets (containerd pkg/oci/spec_opts.go@v2.3.4 WithAddedCapabilities) and sets no ambient
+   * capabilities (nothing in containerd calls WithAmbientCapabilities), so the execve of a program
+   * without file capabilities as a non-root UID clears them (capabilities(7), "Transformation of
+   * capabilities during execve()").
+   */
   add?: readonly string[];
   /** For root: capabilities removed. */
   drop?: readonly string[];
@@ -63,8 +70,7 @@ export function setprivPrefix(identity: Identity): string[] {
     `--reuid=${identity.uid}`,
     `--regid=${identity.gid ?? identity.uid}`,
     '--clear-groups',
-    `--inh-caps=-all${plus}`,
-    ...(add.length > 0 ? [`--ambient-caps=${add.map((name) => `+${name}`).join(',')}`] : []),
+    '--inh-caps=-all',
     `--bounding-set=-all${plus}`,
     '--',
   ];
