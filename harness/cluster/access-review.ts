@@ -216,6 +216,20 @@ export const permissions: readonly Permission[] = [
     verbs: ['create', 'patch'],
     why: 'the scenarios’ RequestAuthentications',
   },
+  {
+    need: 'istio',
+    group: 'networking.istio.io',
+    resource: 'gateways',
+    verbs: ['create', 'patch'],
+    why: 'the Gateway of a scenario’s own ingress gateway',
+  },
+  {
+    need: 'istio',
+    group: 'networking.istio.io',
+    resource: 'virtualservices',
+    verbs: ['create', 'patch'],
+    why: 'the routes of a scenario’s own ingress gateway to its backend',
+  },
   // --node-diagnostics: the pods themselves are covered by `pods`; nothing else is needed.
   {
     need: 'node-diagnostics',

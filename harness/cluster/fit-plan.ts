@@ -6,6 +6,7 @@ import type { PlannedProbe } from '../plan/plan-probes.ts';
 import { isOutsideClient } from '../plan/plan-probes.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
 import { plural } from '../text/plural.ts';
+import { isGatewayWorkload } from '../model/scenario.ts';
 import type { Discovery } from './discovery/discover.ts';
 import type { UserStack } from './user-stack.ts';
 
@@ -70,6 +71,13 @@ function scenarioBlocker(instance: Instance, user: UserStack, discovery: Discove
   if (istioObjects.length > 0 && !discovery.istio.present)
     return `applies Istio objects (${[...new Set(istioObjects.map((object) => object.kind))].join(', ')}), and the cluster runs no Istio`;
   const { scenario } = instance.scenario;
+  // Istio's injector builds a scenario's own gateway (`image: auto`, harness/plan/render-gateway.ts):
+  // without one for the run's revision its pod would never start.
+  if (Object.values(scenario.workloads).some(isGatewayWorkload)) {
+    const revision = discovery.istio.revisions.find((candidate) => candidate.revision === user.mesh.revision);
+    if (!revision?.injector)
+      return `deploys an ingress gateway of its own, which Istio's sidecar injector builds, and ${user.mesh.revision ? `revision ${user.mesh.revision} has no injector webhook` : 'the run has no Istio revision'}`;
+  }
   const selectsOnCalico =
     scenario.applies.dataplane !== undefined ||
     scenario.probes.some((probe) =>

@@ -6,6 +6,7 @@ import type { Stack } from '../model/stack.ts';
 import type { AdmissionLevel, MeshMode } from '../model/traits.ts';
 import type { Discovery } from './discovery/discover.ts';
 import type { MeshOffer } from './discovery/istio.ts';
+import type { NamespacePlanOptions } from '../plan/plan.ts';
 import { noCalicoVersion } from '../model/traits.ts';
 
 export interface StackChoices {
@@ -175,5 +176,21 @@ export function userStackFor(discovery: Discovery, choices: StackChoices = {}): 
     admissionFrom,
     admissionRefusers: refusers,
     notes,
+  };
+}
+
+/**
+ * How a run on a cluster the user named names and labels its namespaces: `gauntlet-<run id>-...`,
+ * Pod Security enforced only when --psa chose the level (else the cluster's own posture is tested), and the run's
+ * Istio revision: sidecar namespaces enrol by it, ambient namespaces ignore it, and a scenario's own
+ * gateway takes it as the injector revision that builds it (harness/plan/render-gateway.ts).
+ */
+export function userClusterNamespaces(user: UserStack): NamespacePlanOptions {
+  return {
+    prefix: 'gauntlet',
+    labels: {
+      podSecurity: user.admissionFrom === 'psa-label' ? 'enforce' : 'none',
+      ...(user.mesh.revision ? { istioRevision: user.mesh.revision } : {}),
+    },
   };
 }

@@ -30,7 +30,11 @@ export const agentPath = '/opt/gauntlet/agent.mjs';
 export interface NamespaceLabelOptions {
   /** `enforce` (default): `pod-security.kubernetes.io/enforce` at the instance's level. `none`: no Pod Security label. */
   podSecurity?: 'enforce' | 'none';
-  /** Enrol meshed namespaces with `istio.io/rev=<revision>` (sidecar modes). */
+  /**
+   * The Istio revision of the run: sidecar modes enrol meshed namespaces with `istio.io/rev=<revision>`
+   * (ambient enrols by its dataplane-mode label whatever the revision); a scenario's gateway asks
+   * this revision's injector for its gateway template.
+   */
   istioRevision?: string;
 }
 

@@ -31,7 +31,7 @@ import { describeDiscovery, gauntletStackRecord } from '../../cluster/discovery/
 import { creations, describeCreations, fitPlanToCluster } from '../../cluster/fit-plan.ts';
 import { connectContext } from '../../cluster/kube-context.ts';
 import type { UserStack } from '../../cluster/user-stack.ts';
-import { userStackFor } from '../../cluster/user-stack.ts';
+import { userClusterNamespaces, userStackFor } from '../../cluster/user-stack.ts';
 import { Identifier } from '../../model/ids.ts';
 import type { Provenance } from '../../model/provenance.ts';
 import { admissionLevels, meshModes } from '../../model/traits.ts';
@@ -416,18 +416,11 @@ async function prepareContextRun(values: ContextRunFlags, io: CommandIo) {
   });
   const docker = dockerCli(processShell());
   const relayContainer = values.outside ? await localRelay(docker, io.signal) : undefined;
-  const sidecar = user.mesh.mode === 'sidecar' || user.mesh.mode === 'sidecar-cni';
   const planned = planRun(catalog, user.stack, {
     runId,
     image,
     ...(scenarios ? { scenarios } : {}),
-    namespaces: {
-      prefix: 'gauntlet',
-      labels: {
-        podSecurity: psa ? 'enforce' : 'none',
-        ...(sidecar && user.mesh.revision ? { istioRevision: user.mesh.revision } : {}),
-      },
-    },
+    namespaces: userClusterNamespaces(user),
   });
   const plan = fitPlanToCluster(planned, discovery, user, {
     ...(values.outside ? { outside: values.outside } : {}),

@@ -7,7 +7,12 @@ import type { Discovery } from '../../../harness/cluster/discovery/discover.ts';
 import { admissionPosture, referencePods } from '../../../harness/cluster/discovery/admission.ts';
 import { creations, describeCreations, fitPlanToCluster } from '../../../harness/cluster/fit-plan.ts';
 import type { FitOptions } from '../../../harness/cluster/fit-plan.ts';
-import { contextStackId, kubernetesRelease, userStackFor } from '../../../harness/cluster/user-stack.ts';
+import {
+  contextStackId,
+  kubernetesRelease,
+  userClusterNamespaces,
+  userStackFor,
+} from '../../../harness/cluster/user-stack.ts';
 import type { StackChoices } from '../../../harness/cluster/user-stack.ts';
 import { isGauntletError } from '../../../harness/errors.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
@@ -98,17 +103,10 @@ function catalog() {
 
 function fitted(found: Discovery, choices: StackChoices, fit: Partial<FitOptions> = {}) {
   const user = userStackFor(found, choices);
-  const revision = user.mesh.mode.startsWith('sidecar') ? user.mesh.revision : undefined;
   const plan = planRun(catalog(), user.stack, {
     runId: 'k3x9za',
     image: 'registry.example.com/gauntlet-probe:0.1.0',
-    namespaces: {
-      prefix: 'gauntlet',
-      labels: {
-        podSecurity: choices.psa ? 'enforce' : 'none',
-        ...(revision ? { istioRevision: revision } : {}),
-      },
-    },
+    namespaces: userClusterNamespaces(user),
   });
   return {
     user,
@@ -300,4 +298,29 @@ test('a cluster whose Calico version was not found matches no when.calico, not e
   t.is(traits.calico, undefined);
   t.false(whenMatches({ calico: '<v3.32' }, traits, 'open'));
   t.false(whenMatches({ calico: 'v0' }, traits, 'open'));
+});
+
+test("fitting: a scenario's own gateway is built by the run revision's injector, and skipped without one", (t) => {
+  const { plan } = fitted(discovery(), { mesh: 'ambient' });
+  const instance = plan.instances.find(
+    (candidate) => candidate.scenario.scenario.id === 'gateway-pod-policy',
+  );
+  const gateway = instance?.objects.deployments.find((object) => object.metadata.name === 'gateway');
+  const template = (gateway?.['spec'] as { template: { metadata: { labels: Record<string, string> } } })
+    ?.template;
+  t.is(template?.metadata.labels['istio.io/rev'], 'default', "ambient's revision picks the injector");
+  const noInjector = discovery();
+  noInjector.istio.revisions = noInjector.istio.revisions.map(
+    ({ injector: _injector, ...revision }) => revision,
+  );
+  const skipped = fitted(noInjector, { mesh: 'ambient' }).plan;
+  t.false(skipped.instances.some((candidate) => candidate.scenario.scenario.id === 'gateway-pod-policy'));
+  t.true(
+    skipped.skipped.some(
+      (entry) =>
+        entry.scenario === 'gateway-pod-policy' &&
+        entry.reason ===
+          "deploys an ingress gateway of its own, which Istio's sidecar injector builds, and revision default has no injector webhook",
+    ),
+  );
 });
