@@ -269,12 +269,12 @@ def connect_error(error, step):
     return {"outcome": outcome, "errno": name, "step": step, "message": str(error)}
 
 
-def marked_stream(request):
-    """A TCP exchange on a socket carrying SO_MARK (ambient's ztunnel mark skips the in-pod redirect)."""
-    deadline = time.monotonic() + request["timeoutMs"] / 1000.0
-    sock = marked_socket(socket.SOCK_STREAM, request["mark"])
+def stream_exchange(sock, request, deadline, send, until_line):
+    """Connects a stream socket (TCP, SCTP) before the deadline, writes `send`, and reads until a
+    line arrives (until_line), the peer closes, or the deadline passes. Returns the exchange, or how
+    the connect or the first read failed: one loop for every stream this helper speaks."""
     started = time.monotonic()
-    sock.settimeout(remaining(deadline))
+    sock.settimeout(max(0.05, remaining(deadline)))
     try:
         sock.connect((request["host"], request["port"]))
     except socket.timeout:
@@ -282,20 +282,18 @@ def marked_stream(request):
     except OSError as error:
         return connect_error(error, "connect")
     connect_ms = (time.monotonic() - started) * 1000.0
-    if request.get("send"):
-        sock.sendall(request["send"].encode())
+    if send:
+        sock.sendall(send)
     received = b""
     closed = False
     try:
-        while remaining(deadline) > 0:
+        while remaining(deadline) > 0 and not (until_line and b"\n" in received):
             sock.settimeout(remaining(deadline))
             chunk = sock.recv(65536)
             if not chunk:
                 closed = True
                 break
             received += chunk
-            if request.get("until") == "line" and b"\n" in received:
-                break
     except socket.timeout:
         pass
     except OSError as error:
@@ -304,8 +302,19 @@ def marked_stream(request):
             result["connectMs"] = connect_ms
             return result
     sock.close()
-    return {"outcome": "connected", "connectMs": connect_ms, "data": received.decode("utf-8", "replace"),
-            "closed": closed}
+    return {"outcome": "connected", "connectMs": connect_ms, "received": received, "closed": closed}
+
+
+def marked_stream(request):
+    """A TCP exchange on a socket carrying SO_MARK (ambient's ztunnel mark skips the in-pod redirect)."""
+    deadline = time.monotonic() + request["timeoutMs"] / 1000.0
+    sock = marked_socket(socket.SOCK_STREAM, request["mark"])
+    send = request["send"].encode() if request.get("send") else b""
+    result = stream_exchange(sock, request, deadline, send, request.get("until") == "line")
+    if "received" not in result:
+        return result
+    return {"outcome": "connected", "connectMs": result["connectMs"],
+            "data": result["received"].decode("utf-8", "replace"), "closed": result["closed"]}
 
 
 def marked_datagram(request):
@@ -460,33 +469,10 @@ def sctp_probe(request):
     echo (`agent serve --sctp PORT`), then a line it echoes with its identity. Needs the kernel's sctp
     module on both ends; without it the probe reports an error (a harness fault), never a verdict."""
     deadline = time.monotonic() + request["timeoutMs"] / 1000.0
-    sock = sctp_socket()
-    started = time.monotonic()
-    sock.settimeout(max(0.05, remaining(deadline)))
-    try:
-        sock.connect((request["host"], request["port"]))
-    except socket.timeout:
-        return {"outcome": "timeout"}
-    except OSError as error:
-        return connect_error(error, "connect")
-    connect_ms = (time.monotonic() - started) * 1000.0
-    sock.sendall(("gauntlet-" + request["id"] + "\n").encode())
-    received = b""
-    try:
-        while remaining(deadline) > 0 and b"\n" not in received:
-            sock.settimeout(remaining(deadline))
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-    except socket.timeout:
-        pass
-    except OSError as error:
-        if not received:
-            result = connect_error(error, "read")
-            result["connectMs"] = connect_ms
-            return result
-    sock.close()
+    result = stream_exchange(sctp_socket(), request, deadline, ("gauntlet-" + request["id"] + "\n").encode(), True)
+    if "received" not in result:
+        return result
+    received, connect_ms = result["received"], result["connectMs"]
     try:
         echo = json.loads(received.decode("utf-8", "replace").split("\n")[0])
     except ValueError:
