@@ -30,6 +30,7 @@ import { REAPER_IMAGE } from 'testcontainers/build/reaper/reaper.js';
 import { GauntletError } from '../errors.ts';
 import type { ExternalName } from '../model/builtin.ts';
 import { relayPorts } from '../model/builtin.ts';
+import { agentPath } from '../plan/render-workloads.ts';
 import { gauntletVersion } from '../version.ts';
 import type { Docker, Labels } from './docker.ts';
 import { projectRoot } from './probe-image.ts';
@@ -137,7 +138,7 @@ export function relayCommand(): string[] {
   const { tcp, http, udp, tunnel, tunnelOnDnsPort } = relayPorts;
   return [
     'node',
-    '/opt/gauntlet/agent.mjs',
+    agentPath,
     'serve',
     '--relay',
     String(tunnel),

@@ -22,7 +22,7 @@ import type { ClusterInspector, DryRunOutcome } from '../cluster.ts';
 import { GauntletError } from '../../errors.ts';
 import type { AdmissionLevel } from '../../model/traits.ts';
 import type { KubeObject } from '../../plan/render-workloads.ts';
-import { containerSecurityContext } from '../../plan/render-workloads.ts';
+import { agentPath, containerSecurityContext } from '../../plan/render-workloads.ts';
 import { oneLine } from '../event-lines.ts';
 
 export interface ReferencePod {
@@ -86,7 +86,7 @@ export function referencePodObject(
         {
           name: 'agent',
           image,
-          command: ['node', '/opt/gauntlet/agent.mjs', 'serve'],
+          command: ['node', agentPath, 'serve'],
           securityContext: reference.securityContext,
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
         },
