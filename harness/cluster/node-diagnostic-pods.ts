@@ -7,11 +7,9 @@
 // Privileged and hostNetwork need a namespace enforcing the `privileged` Pod Security level
 // (kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces);
 // it carries the run's label and goes with the run's cleanup.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import type { ClusterInspector } from './cluster.ts';
-import type { NodeCommand } from './node-diagnostics.ts';
-import { nodeDiagnosticCommands } from './node-diagnostics.ts';
+import type { NodeCommand, NodeReader } from './node-diagnostics.ts';
+import { nodeDiagnosticCommands, writeNodeDiagnostics } from './node-diagnostics.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
 
 export const podNodeCommands: readonly NodeCommand[] = [
@@ -91,76 +89,40 @@ export function nodeDiagnosticPod(
 }
 
 /**
- * Runs every command in every node's pod, writing `<dir>/<node>/<name>.txt` (or `.error`), the same
- * layout as on kind. Pods not ready are written down as such.
+ * Runs every command in every node's pod, through the writer kind nodes use too
+ * (writeNodeDiagnostics: `<dir>/<node>/<name>.txt` or `.error`, `commands.json`). Pods not ready are
+ * written down as such.
  */
-export async function collectNodeDiagnosticsByPods(
+export function collectNodeDiagnosticsByPods(
   cluster: Pick<ClusterInspector, 'exec'>,
   pods: readonly { node: string; namespace: string; name: string; ready: boolean; why?: string }[],
   dir: string,
   options: { signal: AbortSignal; timeoutMs?: number; commands?: readonly NodeCommand[] },
 ): Promise<string[]> {
-  const written: string[] = [];
-  const records: {
-    node: string;
-    name: string;
-    command: readonly string[];
-    exitCode: number;
-    file: string;
-  }[] = [];
-  await Promise.all(
-    pods.map(async (pod) => {
-      const nodeDir = join(dir, pod.node);
-      mkdirSync(nodeDir, { recursive: true });
-      if (!pod.ready) {
-        const file = join(nodeDir, 'pod.error');
-        writeFileSync(
-          file,
-          `diagnostics pod ${pod.namespace}/${pod.name} is not running: ${pod.why ?? 'unknown'}\n`,
-        );
-        written.push(file);
-        return;
-      }
-      for (const entry of options.commands ?? podNodeCommands) {
-        const lines: string[] = [];
-        let exitCode = -1;
-        let file: string;
-        try {
-          const result = await cluster.exec(
-            { namespace: pod.namespace, name: pod.name, container: 'diagnostics' },
-            entry.command,
-            '',
-            (line) => lines.push(line),
-            { timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal },
-          );
-          exitCode = result.exitCode ?? -1;
-          file = join(nodeDir, `${entry.name}${exitCode === 0 ? '.txt' : '.error'}`);
-          writeFileSync(
-            file,
-            exitCode === 0
-              ? `${lines.join('\n')}\n`
-              : `${entry.command.join(' ')} (${entry.why}) exited ${exitCode}\n${result.stderr}${lines.join('\n')}\n`,
-          );
-        } catch (error) {
-          file = join(nodeDir, `${entry.name}.error`);
-          writeFileSync(
-            file,
-            `${entry.command.join(' ')} (${entry.why}) could not run: ${(error as Error).message}\n`,
-          );
-        }
-        written.push(file);
-        records.push({
+  const readers: NodeReader[] = pods.map((pod) =>
+    pod.ready
+      ? {
           node: pod.node,
-          name: entry.name,
-          command: entry.command,
-          exitCode,
-          file: relative(dir, file),
-        });
-      }
-    }),
+          run: async (command: readonly string[]) => {
+            const lines: string[] = [];
+            const result = await cluster.exec(
+              { namespace: pod.namespace, name: pod.name, container: 'diagnostics' },
+              command,
+              '',
+              (line) => lines.push(line),
+              { timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal },
+            );
+            return {
+              exitCode: result.exitCode ?? -1,
+              stdout: `${lines.join('\n')}\n`,
+              stderr: result.stderr,
+            };
+          },
+        }
+      : {
+          node: pod.node,
+          unavailable: `diagnostics pod ${pod.namespace}/${pod.name} is not running: ${pod.why ?? 'unknown'}`,
+        },
   );
-  const index = join(dir, 'commands.json');
-  records.sort((a, b) => a.node.localeCompare(b.node) || a.name.localeCompare(b.name));
-  writeFileSync(index, `${JSON.stringify(records, null, 2)}\n`);
-  return [...written.sort(), index];
+  return writeNodeDiagnostics(readers, dir, { commands: options.commands ?? podNodeCommands });
 }

@@ -48,35 +48,52 @@ export interface NodeDiagnosticsOptions {
   now?: () => number;
 }
 
+/** What one command gave on one node. */
+export interface NodeCommandResult {
+  exitCode: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** A node to read: how to run a command on it, or why nothing can run there. */
+export type NodeReader =
+  | { node: string; run: (command: readonly string[]) => Promise<NodeCommandResult> }
+  | { node: string; unavailable: string };
+
 /**
- * Runs every diagnostic command in every node container, writing `<dir>/<node>/<name>.txt` (or
- * `<name>.error` with the exit and stderr), plus `<dir>/commands.json` listing what ran. Resolves
- * with the paths written; rejects only when the folder cannot be written.
+ * Runs every command on every node (one node's commands in sequence: `conntrack -L` and
+ * `iptables-save` on a busy node are heavy), writing `<dir>/<node>/<name>.txt`, or `<name>.error`
+ * with the exit and output, or `pod.error` for a node nothing can run on, plus `<dir>/commands.json`
+ * listing what ran. How a command reaches the node (`docker exec` into a kind node, exec into a
+ * diagnostics pod) is the caller's. Resolves with the paths written; rejects only when the folder
+ * cannot be written.
  */
-export async function collectNodeDiagnostics(
-  docker: Docker,
-  nodes: readonly string[],
+export async function writeNodeDiagnostics(
+  readers: readonly NodeReader[],
   dir: string,
-  options: NodeDiagnosticsOptions = {},
+  options: Pick<NodeDiagnosticsOptions, 'commands' | 'now'> = {},
 ): Promise<string[]> {
   const commands = options.commands ?? nodeDiagnosticCommands;
   const now = options.now ?? Date.now;
   const records: CommandRecord[] = [];
   const written: string[] = [];
   await Promise.all(
-    nodes.map(async (node) => {
-      const nodeDir = join(dir, node);
+    readers.map(async (reader) => {
+      const nodeDir = join(dir, reader.node);
       mkdirSync(nodeDir, { recursive: true });
-      // One node's commands in sequence: `conntrack -L` and `iptables-save` on a busy node are heavy.
+      if ('unavailable' in reader) {
+        const file = join(nodeDir, 'pod.error');
+        writeFileSync(file, `${reader.unavailable}\n`);
+        written.push(file);
+        return;
+      }
       for (const entry of commands) {
         const started = now();
         let exitCode: number;
         let file: string;
         try {
-          const result = await docker.exec(node, entry.command, {
-            timeoutMs: options.timeoutMs ?? 30_000,
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
+          const result = await reader.run(entry.command);
           exitCode = result.exitCode;
           if (result.exitCode === 0) {
             file = join(nodeDir, `${entry.name}.txt`);
@@ -98,7 +115,7 @@ export async function collectNodeDiagnostics(
         }
         written.push(file);
         records.push({
-          node,
+          node: reader.node,
           name: entry.name,
           command: entry.command,
           exitCode,
@@ -112,4 +129,25 @@ export async function collectNodeDiagnostics(
   records.sort((a, b) => a.node.localeCompare(b.node) || a.name.localeCompare(b.name));
   writeFileSync(index, `${JSON.stringify(records, null, 2)}\n`);
   return [...written.sort(), index];
+}
+
+/** Every diagnostic command in every kind node container, through `docker exec` (writeNodeDiagnostics). */
+export function collectNodeDiagnostics(
+  docker: Docker,
+  nodes: readonly string[],
+  dir: string,
+  options: NodeDiagnosticsOptions = {},
+): Promise<string[]> {
+  return writeNodeDiagnostics(
+    nodes.map((node) => ({
+      node,
+      run: (command: readonly string[]) =>
+        docker.exec(node, command, {
+          timeoutMs: options.timeoutMs ?? 30_000,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+    })),
+    dir,
+    options,
+  );
 }

@@ -296,7 +296,7 @@ test('node diagnostics: none unless asked; asked, one privileged hostNetwork pod
   t.true(files.some((file) => file.endsWith(join('node-b', 'iptables-save.txt'))));
   t.regex(
     readFileSync(join(dir, 'node-b', 'conntrack.error'), 'utf8'),
-    /conntrack -L \(tracked connections\) exited 127/,
+    /conntrack -L \(tracked connections\) failed: exit 127, command not found/,
   );
   await onEnv.collectNodeDiagnostics(handle, dir, new AbortController().signal);
   t.is(on.applied.filter((object) => object.kind === 'Pod').length, 2, 'the pods are started once per run');
