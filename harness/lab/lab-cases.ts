@@ -308,6 +308,24 @@ const iptablesFlushDenied: LabCase = {
   why: 'changing netfilter rules needs CAP_NET_ADMIN',
 };
 
+/** The flush with NET_ADMIN, as root: each mesh's capture is gone until the rules are reloaded after the case. */
+function iptablesFlush(title: string, why: string): LabCase {
+  return {
+    id: 'iptables-flush',
+    title,
+    technique: 'tcp',
+    preludes: ['iptables-flush'],
+    defence: 'NET_ADMIN withheld',
+    defended: false,
+    from: 'attacker',
+    to: 'target',
+    port: ports.tcp,
+    arrange: restoreRulesAfter('attacker'),
+    expect: 'reached',
+    why,
+  };
+}
+
 /** The meshed attacker's flows to the target while the node drops them (a NetworkPolicy behind the proxy). */
 const dropBehindProxy = {
   defence: 'node drops TCP to target',
@@ -550,20 +568,10 @@ export const sidecarGroup: LabGroup = {
       why: 'UDP to the relay is allowed; the relay opens the TCP flow from outside the rule',
     },
     iptablesFlushDenied,
-    {
-      id: 'iptables-flush',
-      title: 'iptables-flush with NET_ADMIN',
-      technique: 'tcp',
-      preludes: ['iptables-flush'],
-      defence: 'NET_ADMIN withheld',
-      defended: false,
-      from: 'attacker',
-      to: 'target',
-      port: ports.tcp,
-      arrange: restoreRulesAfter('attacker'),
-      expect: 'reached',
-      why: 'with the nat table flushed nothing redirects to the sidecar',
-    },
+    iptablesFlush(
+      'iptables-flush with NET_ADMIN',
+      'with the nat table flushed nothing redirects to the sidecar',
+    ),
     {
       id: 'tcp-through-sidecars',
       title: 'plain TCP from the meshed pod to a meshed pod, no policy',
@@ -935,20 +943,10 @@ export const ambientGroup: LabGroup = {
       ...proxyGivesUpFirst(1200),
       why: 'ztunnel accepts and drops the connection when its connect times out: no PostgreSQL message comes back',
     },
-    {
-      id: 'iptables-flush',
-      title: 'iptables-flush with NET_ADMIN (root)',
-      technique: 'tcp',
-      preludes: ['iptables-flush'],
-      defence: 'NET_ADMIN withheld',
-      defended: false,
-      from: 'attacker',
-      to: 'target',
-      port: ports.tcp,
-      arrange: restoreRulesAfter('attacker'),
-      expect: 'reached',
-      why: "istio-cni's redirect lives in the pod's own nat table: flushed, nothing sends TCP to ztunnel",
-    },
+    iptablesFlush(
+      'iptables-flush with NET_ADMIN (root)',
+      "istio-cni's redirect lives in the pod's own nat table: flushed, nothing sends TCP to ztunnel",
+    ),
     iptablesFlushDenied,
     {
       id: 'quitquitquit-no-envoy',
