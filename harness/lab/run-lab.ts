@@ -222,7 +222,16 @@ export async function runCase(
             host: topology.pod(labCase.to).address,
             port: labCase.port,
           });
-    const classification = classify(observation, { technique: labCase.technique });
+    // Every lab target runs the gauntlet HTTP echo on these ports (startServer above): there, as in a
+    // run (plan-probes.ts destinationEcho), only the echo's identity is the destination's answer.
+    const destinationEcho =
+      labCase.technique === 'http' &&
+      group.targets.includes(labCase.to) &&
+      (labCase.port === ports.http || labCase.port === ports.httpAsTcp);
+    const classification = classify(observation, {
+      technique: labCase.technique,
+      ...(destinationEcho ? { destinationEcho: true } : {}),
+    });
     noProxyToStop = classification.shape === 'prelude-no-proxy';
     return {
       group,
