@@ -11,9 +11,6 @@ function list<T>(value: T | T[] | undefined): T[] | undefined {
   return value === undefined ? undefined : Array.isArray(value) ? value : [value];
 }
 
-/** "1.29" matches 1.29.4; "v3.31" matches v3.31.7; ">=1.29.0 <1.29.9" matches 1.29.4 (version-selector.ts). */
-export const versionMatches = versionSelected;
-
 export function whenMatches(when: When | undefined, traits: StackTraits, variant: string): boolean {
   if (!when) return true;
   const checks: [unknown[] | undefined, (value: never) => boolean][] = [
@@ -21,8 +18,8 @@ export function whenMatches(when: When | undefined, traits: StackTraits, variant
     [list(when.mesh), (value: string) => value === traits.mesh],
     [list(when.dataplane), (value: string) => value === traits.dataplane],
     [list(when.admission), (value: string) => value === traits.admission],
-    [list(when.calico), (value: string) => versionMatches(value, traits.calico)],
-    [list(when.istio), (value: string) => versionMatches(value, traits.istio)],
+    [list(when.calico), (value: string) => versionSelected(value, traits.calico)],
+    [list(when.istio), (value: string) => versionSelected(value, traits.istio)],
   ];
   return checks.every(
     ([values, test]) => values === undefined || values.some((value) => test(value as never)),

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { matchExpectation, versionMatches, whenMatches } from '../../../harness/model/expectation.ts';
+import { matchExpectation, whenMatches } from '../../../harness/model/expectation.ts';
+import { versionSelected } from '../../../harness/model/version-selector.ts';
 import { Expectation } from '../../../harness/model/scenario.ts';
 import type { StackTraits } from '../../../harness/model/traits.ts';
 
@@ -40,10 +41,10 @@ test('every key of when must match', (t) => {
 });
 
 test('version prefixes match at component boundaries only', (t) => {
-  t.true(versionMatches('1.29', '1.29.4'));
-  t.true(versionMatches('1.29.4', '1.29.4'));
-  t.false(versionMatches('1.2', '1.29.4'));
-  t.false(versionMatches('1.29', undefined));
+  t.true(versionSelected('1.29', '1.29.4'));
+  t.true(versionSelected('1.29.4', '1.29.4'));
+  t.false(versionSelected('1.2', '1.29.4'));
+  t.false(versionSelected('1.29', undefined));
   t.true(whenMatches({ calico: 'v3.32' }, ambient, 'open'));
   t.false(whenMatches({ calico: ['v3.31'] }, ambient, 'open'));
   t.false(whenMatches({ istio: '1.30' }, noMesh, 'open'), 'a stack without Istio matches no istio prefix');
