@@ -1,14 +1,14 @@
 // Checks a scenario's own ingress gateways (`{ gateway: { namespace, backend } }`) beyond their
 // schema: the gateway can be deployed where the scenario puts it and routes to something that answers.
 import { echoServes } from '../model/echo-ports.ts';
-import type { Scenario, Workload } from '../model/scenario.ts';
+import type { GatewayWorkload, Scenario } from '../model/scenario.ts';
 import { isGatewayWorkload, isPodWorkload } from '../model/scenario.ts';
 
 type At = (path: (string | number)[], message: string) => void;
 
 export function checkGateways(scenario: Scenario, at: At): void {
-  const gateways = Object.entries(scenario.workloads).filter(
-    (entry): entry is [string, Extract<Workload, { gateway: unknown }>] => isGatewayWorkload(entry[1]),
+  const gateways = Object.entries(scenario.workloads).filter((entry): entry is [string, GatewayWorkload] =>
+    isGatewayWorkload(entry[1]),
   );
   if (gateways.length === 0) return;
   // Istio's injector turns the Deployment into a gateway: a stack without Istio has none.

@@ -24,7 +24,7 @@ function physical(context: WorkloadRenderContext, logical: string): string {
 }
 
 /** The backend's ports the gateway routes to: its first HTTP port (80) and first TCP port (443). */
-export function gatewayBackendPorts(backend: PodWorkload): { http?: number; tcp?: number } {
+function gatewayBackendPorts(backend: PodWorkload): { http?: number; tcp?: number } {
   const http = backend.serve?.http?.[0];
   const tcp = backend.serve?.tcp?.[0];
   return { ...(http !== undefined ? { http } : {}), ...(tcp !== undefined ? { tcp } : {}) };
