@@ -103,6 +103,13 @@ export const permissions: readonly Permission[] = [
   },
   {
     need: 'discover',
+    group: 'projectcalico.org',
+    resource: 'clusterinformations',
+    verbs: ['get'],
+    why: 'Calico version where only the projectcalico.org/v3 API holds it',
+  },
+  {
+    need: 'discover',
     group: 'crd.projectcalico.org',
     resource: 'felixconfigurations',
     verbs: ['get'],
@@ -195,6 +202,31 @@ export const permissions: readonly Permission[] = [
     verbs: ['list', 'create', 'patch', 'delete'],
     why: 'GlobalNetworkPolicies, confined to the run’s namespaces and deleted at the end',
   },
+  // Calico's tiered RBAC: a policy in a tier also needs `get` on the tier and the verb on the
+  // tier.<kind> pseudo-resource; the API server (or, with native v3 CRDs, its admission webhook)
+  // checks them besides the plain resource (docs.tigera.io/calico/latest/network-policy/policy-tiers/
+  // rbac-tiered-policies/). The scenarios' policies live in the default tier.
+  {
+    need: 'calico',
+    group: 'projectcalico.org',
+    resource: 'tiers',
+    verbs: ['get'],
+    why: 'the default tier, which Calico’s tiered RBAC asks about for every policy in it',
+  },
+  {
+    need: 'calico',
+    group: 'projectcalico.org',
+    resource: 'tier.networkpolicies',
+    verbs: ['create', 'patch'],
+    why: 'Calico’s tiered RBAC for the scenarios’ NetworkPolicies',
+  },
+  {
+    need: 'calico',
+    group: 'projectcalico.org',
+    resource: 'tier.globalnetworkpolicies',
+    verbs: ['list', 'create', 'patch', 'delete'],
+    why: 'Calico’s tiered RBAC for the GlobalNetworkPolicies',
+  },
   {
     need: 'istio',
     group: 'security.istio.io',
@@ -251,6 +283,20 @@ export const permissions: readonly Permission[] = [
     resource: 'globalnetworkpolicies',
     verbs: ['list', 'delete'],
     why: 'GlobalNetworkPolicies labelled gauntlet.dev/run',
+  },
+  {
+    need: 'cleanup',
+    group: 'projectcalico.org',
+    resource: 'tiers',
+    verbs: ['get'],
+    why: 'the default tier (Calico’s tiered RBAC)',
+  },
+  {
+    need: 'cleanup',
+    group: 'projectcalico.org',
+    resource: 'tier.globalnetworkpolicies',
+    verbs: ['list', 'delete'],
+    why: 'Calico’s tiered RBAC for deleting them',
   },
 ];
 
