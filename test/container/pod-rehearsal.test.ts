@@ -1,5 +1,6 @@
 // The pod rehearsal: what a run does to pods, done in Docker, derived from the plan. Every distinct
-// pod template the plan renders for the stacks in clusters/stacks runs as rendered (command, user,
+// pod template the plan renders for the stacks in clusters/stacks (but a scenario's own gateway, whose
+// proxy Istio's injector builds: named in the summary) runs as rendered (command, user,
 // capabilities, no_new_privs, seccomp, limits, restart policy), must pass its rendered readiness
 // probe within the run's ready timeout and stay up; then from every source, one planned probe of
 // each technique x prelude set x application it uses goes through the run's own path: destinations
@@ -10,6 +11,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import type { PodInfo, WorkloadReadiness } from '../../harness/cluster/cluster.ts';
 import { Observation } from '../../harness/agent/protocol.ts';
+import { builtinTargets } from '../../harness/model/builtin.ts';
 import { describeDestination, isOutsideClient } from '../../harness/plan/plan-probes.ts';
 import { agentExecClient, containerAgentHost, podAgentHost } from '../../harness/probe/agent-exec.ts';
 import { startExternalTargets } from '../../harness/provision/external-targets.ts';
@@ -82,6 +84,8 @@ test.after.always('summary', (t) => {
     `${rehearsal.templates.length} pod templates from ${rendered} rendered pods; ` +
       `${rehearsal.probes.length} probes from ${sources.size} sources, ${summary.length} rehearsed`,
   );
+  if (rehearsal.notRehearsed.length > 0)
+    t.log(`not rehearsed (only a cluster runs them):\n  ${rehearsal.notRehearsed.join('\n  ')}`);
   const sorted = [...summary].sort(
     (a, b) => a.workload.localeCompare(b.workload) || a.probe.localeCompare(b.probe),
   );
@@ -176,6 +180,13 @@ async function readinessOf(probe: RehearsedProbe): Promise<Map<string, WorkloadR
   return new Map(entries);
 }
 
+/** The Services every cluster has (harness/model/builtin.ts), which no rendered pod serves. */
+const builtinServices = new Set(
+  Object.values(builtinTargets).flatMap((target) =>
+    target.namespace && target.service ? [`${target.namespace}/${target.service}`] : [],
+  ),
+);
+
 /** Builtin Services and nodes are answered by a rendered serving workload (the first one). */
 const standInTemplate = rehearsal.templates.find(
   (template) => template.translation.ok && template.translation.readiness.kind !== 'running',
@@ -236,7 +247,11 @@ async function rehearseBatch(t: ExecutionContext, probes: readonly RehearsedProb
     ),
   );
   const cluster = dockerBackedCluster(docker, {
-    serviceAddress: (namespace, name) => serviceAddresses.get(`${namespace}/${name}`) ?? standIn,
+    // Only a builtin Service (kube-dns, the API server, istiod, the ingress gateway) is answered by
+    // the stand-in: a scenario's own Service that did not come up resolves to nothing, as on a cluster.
+    serviceAddress: (namespace, name) =>
+      serviceAddresses.get(`${namespace}/${name}`) ??
+      (builtinServices.has(`${namespace}/${name}`) ? standIn : undefined),
     nodeAddress: standIn,
   });
   const { source } = first.planned;

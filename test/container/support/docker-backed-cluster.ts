@@ -9,8 +9,11 @@ import { agentContainer, containerAgentHost } from '../../../harness/probe/agent
 import type { Docker } from '../../../harness/provision/docker.ts';
 
 export interface RehearsalLookups {
-  /** The address that answers for Service `namespace/name` (a rendered workload, or a stand-in). */
-  serviceAddress(namespace: string, name: string): string;
+  /**
+   * The address that answers for Service `namespace/name`: a rendered workload's container, a
+   * stand-in for a builtin Service, or undefined (the run's resolveDestination then reports it).
+   */
+  serviceAddress(namespace: string, name: string): string | undefined;
   /** The one "node": a container of the test's. */
   nodeAddress: string;
 }

@@ -10,6 +10,7 @@ import type { Instance, Plan } from '../../../harness/plan/plan.ts';
 import { planRun } from '../../../harness/plan/plan.ts';
 import type { PlannedProbe } from '../../../harness/plan/plan-probes.ts';
 import { isOutsideClient } from '../../../harness/plan/plan-probes.ts';
+import { isGatewayWorkload } from '../../../harness/model/scenario.ts';
 import type { KubeObject, PodToStart } from '../../../harness/plan/render-workloads.ts';
 import type { ImageFacts, RenderedPodRun } from './rendered-pod.ts';
 import { dockerRunOfDeployment } from './rendered-pod.ts';
@@ -46,6 +47,12 @@ export interface Rehearsal {
   /** The template of the pod of `deployment` in `namespace` of an instance of `stack`. */
   templateOf(stack: string, namespace: string, deployment: string): PodTemplate | undefined;
   probes: RehearsedProbe[];
+  /**
+   * What the plan renders that the rehearsal cannot run, with why: a scenario's own gateway (its
+   * Deployment's `istio-proxy` is `image: auto`, which only Istio's injector fills in on a cluster)
+   * and the probes aimed at one. The summary names them, so nothing is left out silently.
+   */
+  notRehearsed: string[];
   /** The external targets the plans need (the relay, PostgreSQL). */
   externals: Plan['needs']['externals'];
 }
@@ -108,10 +115,24 @@ export function chooseRehearsal(every: readonly Plan[], image: ImageFacts): Rehe
   const templateOf = (stack: string, namespace: string, deployment: string) =>
     byPod.get(podKey(stack, namespace, deployment));
 
+  const notRehearsed = new Set<string>();
   const probes = new Map<string, RehearsedProbe>();
   for (const plan of every)
-    for (const instance of plan.instances)
+    for (const instance of plan.instances) {
+      const gateways = new Set(
+        Object.entries(instance.scenario.scenario.workloads).flatMap(([name, workload]) =>
+          isGatewayWorkload(workload) ? [name] : [],
+        ),
+      );
+      for (const name of gateways)
+        notRehearsed.add(`gateway ${name} (${instance.name}): Istio's injector builds it (image: auto)`);
       for (const planned of instance.probes) {
+        if (gateways.has(planned.destination.workload)) {
+          notRehearsed.add(
+            `probes to gateway ${planned.destination.workload} (${instance.name}): no gateway runs here`,
+          );
+          continue;
+        }
         const { source: from } = planned;
         const source = isOutsideClient(from)
           ? `outside/${from.external}`
@@ -120,10 +141,12 @@ export function chooseRehearsal(every: readonly Plan[], image: ImageFacts): Rehe
         const key = probeKey(source, planned);
         if (!probes.has(key)) probes.set(key, { planned, stack: plan.stack.id, instance, source });
       }
+    }
   return {
     templates: [...templates.values()],
     templateOf,
     probes: [...probes.values()],
+    notRehearsed: [...notRehearsed].sort(),
     externals: [...new Set(every.flatMap((plan) => plan.needs.externals))].sort(),
   };
 }
