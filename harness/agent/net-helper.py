@@ -12,6 +12,7 @@ import select
 import socket
 import struct
 import sys
+import threading
 import time
 
 SO_MARK = 36  # linux include/uapi/asm-generic/socket.h
@@ -102,7 +103,9 @@ def parse_tcp_reply(packet, host, port, sport):
 
 def syn_outcome(reply, interface):
     flags = reply["flags"]
-    outcome = "connected" if flags & 0x12 == 0x12 else ("reset" if flags & 0x04 else "error")
+    # A RST answering our SYN is a closed port (or a REJECT --reject-with tcp-reset): what connect()
+    # reports as ECONNREFUSED, not a connection that was reset after it opened.
+    outcome = "connected" if flags & 0x12 == 0x12 else ("refused" if flags & 0x04 else "error")
     return {"outcome": outcome, "evidence": {"replyInterface": interface, "replyTtl": reply["ttl"],
                                              "replyFlags": flags_text(flags)}}
 
@@ -282,11 +285,11 @@ def stream_exchange(sock, request, deadline, send, until_line):
     except OSError as error:
         return connect_error(error, "connect")
     connect_ms = (time.monotonic() - started) * 1000.0
-    if send:
-        sock.sendall(send)
     received = b""
     closed = False
     try:
+        if send:
+            sock.sendall(send)
         while remaining(deadline) > 0 and not (until_line and b"\n" in received):
             sock.settimeout(remaining(deadline))
             chunk = sock.recv(65536)
@@ -479,7 +482,8 @@ def sctp_probe(request):
         echo = None
     evidence = {"sctp": {"association": True}}
     if isinstance(echo, dict) and echo.get("service") == "gauntlet-echo":
-        evidence.update({"echo": echo, "sourceSeen": echo.get("peer", {}).get("address"), "exchanged": True})
+        # No "exchanged": the SCTP echo answers with its report, it does not repeat our line.
+        evidence.update({"echo": echo, "sourceSeen": echo.get("peer", {}).get("address")})
     elif received:
         evidence["body"] = received.decode("utf-8", "replace")[:200]
     else:
@@ -496,8 +500,8 @@ def sctp_serve(request):
     server.listen(64)
     sys.stdout.write(json.dumps({"listening": "sctp", "port": request["port"]}) + "\n")
     sys.stdout.flush()
-    while True:
-        connection, peer = server.accept()
+
+    def answer(connection, peer):
         try:
             connection.settimeout(5)
             connection.recv(65536)
@@ -509,6 +513,16 @@ def sctp_serve(request):
             pass
         finally:
             connection.close()
+
+    while True:
+        try:
+            connection, peer = server.accept()
+        except OSError:
+            # A transient failure (EMFILE, ECONNABORTED) must not end the echo; do not spin on it.
+            time.sleep(0.1)
+            continue
+        # One thread per association: a client that never speaks holds only its own 5 s.
+        threading.Thread(target=answer, args=(connection, peer), daemon=True).start()
 
 
 OPERATIONS = {

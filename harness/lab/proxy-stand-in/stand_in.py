@@ -10,6 +10,7 @@ import itertools
 import os
 import sys
 import threading
+import time
 
 import admin
 import envoy
@@ -75,6 +76,8 @@ def main():
             try:
                 sock, peer = server.accept()
             except OSError:
+                # EMFILE and the like last a while: wait instead of spinning on accept().
+                time.sleep(0.05)
                 continue
             if not slots.acquire(blocking=False):
                 sock.close()
