@@ -3,6 +3,7 @@
 // /lib/modules, a container's host, a hardened image). Asked of the kernel itself when a group starts,
 // never assumed, so a case that cannot run here is reported skipped with the reason, and one that can
 // is run: the lab neither fails on such a machine nor pretends the case behaved as documented.
+import { noSctpErrnos } from '../agent/serve/serve.ts';
 import type { ShellResult } from '../shell.ts';
 import type { Topology } from './topology.ts';
 
@@ -14,15 +15,6 @@ export type KernelSupport = { available: true } | { available: false; reason: st
 
 /** What this kernel provides, for every need a case may name. */
 export type KernelFeatures = Record<LabNeed, KernelSupport>;
-
-/**
- * The errnos of socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) on a kernel without SCTP: inet_create
- * (net/ipv4/af_inet.c) finds no protocol 132 registered for SOCK_STREAM, asks for the module
- * (request_module "net-pf-2-proto-132-type-1") and, none loading, returns -EPROTONOSUPPORT;
- * ESOCKTNOSUPPORT and EAFNOSUPPORT are what older or IPv4-less builds give. The same list as the
- * agent's (harness/agent/serve/serve.ts noSctpErrnos, net-helper.py sctp_socket).
- */
-export const noSctpErrnos: readonly string[] = ['EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EAFNOSUPPORT'];
 
 /**
  * Opens an SCTP socket as the agent's net-helper.py does (IPPROTO_SCTP is 132 in

@@ -3,6 +3,7 @@
 // istio-init / istio-cni do; and puts them back after an attack removed them (iptables-flush), so the
 // next case meets a pod as the mesh left it.
 import { readFileSync } from 'node:fs';
+import { compareVersions } from '../model/version-selector.ts';
 import { runChecked } from '../shell.ts';
 import type { Shell } from '../shell.ts';
 
@@ -10,17 +11,7 @@ import type { Shell } from '../shell.ts';
 export const labIstioVersions = ['1.30.3', '1.30.5'] as const;
 export type LabIstioVersion = (typeof labIstioVersions)[number];
 
-/** Orders versions like 1.30.3 < 1.30.5 < 1.31.0 (numerically, part by part). */
-export function compareVersions(a: string, b: string): number {
-  const left = a.split('.').map(Number);
-  const right = b.split('.').map(Number);
-  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
-    const difference = (left[index] ?? 0) - (right[index] ?? 0);
-    if (difference !== 0) return difference;
-  }
-  return 0;
-}
-
+/** The highest release, compared numerically part by part (1.30.3 < 1.30.5 < 1.31.0). */
 function newest(versions: readonly LabIstioVersion[]): LabIstioVersion {
   const [highest] = [...versions].sort((a, b) => compareVersions(b, a));
   if (highest === undefined) throw new Error('the lab holds no Istio rules');

@@ -25,6 +25,11 @@ function parts(version: string): number[] | undefined {
   return [match[1], match[2], match[3]].map((part) => Number(part ?? 0));
 }
 
+/** Orders two versions by their numeric parts ("1.30.3" < "1.30.5" < "1.31"); unreadable ones first. */
+export function compareVersions(a: string, b: string): number {
+  return compare(parts(a) ?? [], parts(b) ?? []);
+}
+
 function compare(left: number[], right: number[]): number {
   for (let index = 0; index < 3; index += 1) {
     const difference = (left[index] ?? 0) - (right[index] ?? 0);

@@ -4,8 +4,8 @@
 // blob ids are upstream's.
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
+import { compareVersions } from '../../harness/model/version-selector.ts';
 import {
-  compareVersions,
   defaultIstioVersion,
   labIstioVersions,
   readRules,

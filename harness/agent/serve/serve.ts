@@ -40,8 +40,13 @@ function bindUdp(socket: UdpSocket, port: number, host: string): Promise<void> {
   });
 }
 
-/** net-helper.py sctp_socket's errnos for a kernel without SCTP (no sctp module to load). */
-const noSctpErrnos = ['EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EAFNOSUPPORT'];
+/**
+ * The errnos of socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) on a kernel without SCTP: inet_create
+ * (net/ipv4/af_inet.c) finds no protocol 132 for SOCK_STREAM, asks for the module and, none loading,
+ * returns -EPROTONOSUPPORT; ESOCKTNOSUPPORT and EAFNOSUPPORT are what older or IPv4-less builds give.
+ * net-helper.py sctp_socket names the same; the lab's kernel check reads them too.
+ */
+export const noSctpErrnos: readonly string[] = ['EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EAFNOSUPPORT'];
 
 /**
  * An SCTP echo, or undefined where the kernel has no SCTP: the pod's other listeners still serve (a
