@@ -79,7 +79,7 @@ export function nodeDiagnosticPod(
           name: 'diagnostics',
           image,
           imagePullPolicy: 'IfNotPresent',
-          command: ['sleep', '3600'],
+          command: ['sleep', 'infinity'], // the run reuses it until its end, however long (coreutils sleep)
           securityContext: { privileged: true, runAsUser: 0 },
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
         },

@@ -91,8 +91,8 @@ export async function executeInstance(
   const started = Date.now();
   context.progress.emit({ kind: 'instance-start', name: instance.name, probes: instance.probes.length });
   const selector = `${labels.instance}=${instance.id}`;
-  // On a cluster that outlives the run, an abandoned instance leaves its namespaces and its Calico
-  // global policies (the only objects it makes outside them; kubernetes-cluster.ts deleteByLabel).
+  // On a kind cluster that outlives the run, an abandoned instance leaves its namespaces and its
+  // Calico global policies (the only objects it makes outside them; kubernetes-cluster.ts deleteByLabel).
   if (!context.clusterDeletedOnAbort)
     context.leftBehind?.add(`instance ${instance.id}`, {
       what: `namespaces and global policies of ${instance.name}`,

@@ -3,7 +3,7 @@
 // Kubernetes adapter, composed. Nothing here decides; each adapter is tested in its own tier.
 import { nodeImageRef } from '../plan/kind-config.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { connectCluster } from '../cluster/kubernetes-cluster.ts';
 import { collectNodeDiagnostics } from '../cluster/node-diagnostics.ts';
@@ -185,10 +185,6 @@ export interface UserClusterEnvironmentOptions {
   docker?: Pick<Docker, 'exec'>;
 }
 
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The RunEnvironment of `gauntlet run --context`: the cluster is the user's, so nothing is created
  * or deleted but the run's own labelled objects. The probe image comes from a registry (checked by
@@ -269,8 +265,8 @@ export function userClusterEnvironment(options: UserClusterEnvironmentOptions): 
     async createCluster() {
       return {
         name: options.context,
-        // Printed in `kubectl --kubeconfig <this> delete ...` lines: the context must travel with the file.
-        kubeconfigPath: `${options.kubeconfigFiles.map(shellQuote).join(':')} --context ${shellQuote(options.context)}`,
+        // The KUBECONFIG list the context came from; nothing prints it as one --kubeconfig file.
+        kubeconfigPath: options.kubeconfigFiles.join(delimiter),
         nodeContainers: [],
         cluster,
         created: false,

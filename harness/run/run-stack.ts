@@ -232,7 +232,9 @@ export async function runStack(
               sleep: dependencies.sleep,
               now: dependencies.now,
               clusterDeletedOnAbort: !options.reuseCluster && !options.keepCluster && !userCluster,
-              ...(dependencies.leftBehind ? { leftBehind: dependencies.leftBehind } : {}),
+              // On a user's cluster the run's own item (`gauntlet cleanup --context ... --run`) covers
+              // every instance, and knows whether that cluster serves Calico's API.
+              ...(dependencies.leftBehind && !userCluster ? { leftBehind: dependencies.leftBehind } : {}),
             },
             signal,
             signals.cleanupSignal,
