@@ -52,26 +52,50 @@ export function cleanupSelector(runId?: string): string {
   return runId ? `${runLabel}=${runId}` : runLabel;
 }
 
-/** Whether an object really carries the label the selector asked for (never trust the answer alone). */
-export function carriesLabel(object: ApiObject, runId?: string): boolean {
-  const value = labelsOf(object)[runLabel];
-  return value !== undefined && (runId === undefined || value === runId);
+/** A label gauntlet puts on what it makes: `gauntlet.dev/run` (a run, or every run) or `gauntlet.dev/instance`. */
+export interface GauntletLabel {
+  key: string;
+  /** Any value when undefined. */
+  value?: string;
 }
 
-export async function cleanupCluster(
-  cluster: Pick<
-    ClusterInspector,
-    'listNamespaces' | 'deleteNamespace' | 'listObjects' | 'deleteClusterObject' | 'serves'
-  >,
-  options: CleanupOptions,
+/** Whether an object really carries the label the selector asked for (never trust the answer alone). */
+export function carriesLabel(object: ApiObject, label: GauntletLabel): boolean {
+  const value = labelsOf(object)[label.key];
+  return value !== undefined && (label.value === undefined || value === label.value);
+}
+
+type LabelledDeletion = Pick<
+  ClusterInspector,
+  'listNamespaces' | 'deleteNamespace' | 'listObjects' | 'deleteClusterObject' | 'serves'
+>;
+
+/** `gauntlet cleanup`: every object of a run (or of every run). */
+export function cleanupCluster(cluster: LabelledDeletion, options: CleanupOptions): Promise<CleanupReport> {
+  return deleteLabelled(
+    cluster,
+    { key: runLabel, ...(options.runId ? { value: options.runId } : {}) },
+    options,
+  );
+}
+
+/**
+ * Deletes what carries `label`: the Calico GlobalNetworkPolicies first, then the namespaces (with
+ * everything in them). The one deletion of gauntlet's objects, for `gauntlet cleanup` and for the run's
+ * own end of an instance or a run (KubernetesCluster.deleteByLabel).
+ */
+export async function deleteLabelled(
+  cluster: LabelledDeletion,
+  label: GauntletLabel,
+  options: { dryRun?: boolean; signal: AbortSignal },
 ): Promise<CleanupReport> {
   const { signal } = options;
-  const selector = cleanupSelector(options.runId);
+  const selector = label.value === undefined ? label.key : `${label.key}=${label.value}`;
   const report: CleanupReport = { selector, items: [], refused: [] };
   // Policies first: they police the namespaces' pods, and they outlive the namespaces otherwise.
   if (await cluster.serves('projectcalico.org/v3', 'GlobalNetworkPolicy', signal)) {
     const policies = await cluster.listObjects({ ...globalPolicies, labelSelector: selector }, signal);
-    for (const policy of policies.filter((object) => carriesLabel(object, options.runId))) {
+    for (const policy of policies.filter((object) => carriesLabel(object, label))) {
       const name = nameOf(policy);
       if (!options.dryRun) await cluster.deleteClusterObject({ ...globalPolicies, name }, signal);
       report.items.push({
@@ -83,7 +107,7 @@ export async function cleanupCluster(
     }
   }
   const namespaces = await cluster.listNamespaces(selector, signal);
-  for (const namespace of namespaces.filter((object) => carriesLabel(object, options.runId))) {
+  for (const namespace of namespaces.filter((object) => carriesLabel(object, label))) {
     const name = nameOf(namespace);
     if (protectedNamespaces.has(name)) {
       report.refused.push(name);

@@ -26,6 +26,7 @@ import type {
 } from '@kubernetes/client-node';
 import { GauntletError } from '../errors.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
+import { deleteLabelled } from './cleanup.ts';
 import type { KubeObject } from '../plan/render-workloads.ts';
 import type { ApplyOutcome, Cluster, ExecResult, ServicePort, WorkloadReadiness } from './cluster.ts';
 import type { AccessAttributes, ApiObject, DryRunOutcome, PodInfo, ResourceRef } from './cluster.ts';
@@ -50,9 +51,6 @@ export interface KubernetesClusterOptions {
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
-
-/** Calico's v3 API (served by the Calico API server), for the cluster-scoped policies a scenario applies. */
-const calicoGlobalPolicies = { group: 'projectcalico.org', version: 'v3', plural: 'globalnetworkpolicies' };
 
 /** Exposes the API discovery that KubernetesObjectApi does (and caches) before every request. */
 class ObjectApi extends KubernetesObjectApi {
@@ -380,41 +378,21 @@ export class KubernetesCluster implements Cluster {
   }
 
   /**
-   * Calico GlobalNetworkPolicies first (cluster-scoped, so not removed with any namespace; a cluster
-   * without Calico's v3 API answers 404, which is fine), then namespaces, deleted with
-   * propagationPolicy Foreground, then a bounded wait until the namespaces are gone.
+   * What carries the label goes by the one deletion gauntlet has (cleanup.ts deleteLabelled: Calico
+   * GlobalNetworkPolicies first, then namespaces, the label checked again on every object and system
+   * namespaces never touched), then a bounded wait until the namespaces are gone.
    */
   async deleteByLabel(labelSelector: string, signal: AbortSignal): Promise<void> {
     assertScopedSelector(labelSelector);
-    const { core, custom } = this.clients(signal);
-    let policies: { items?: { metadata?: { name?: string } }[] } = {};
-    try {
-      policies = (await retryTransient(
-        () => custom.listClusterCustomObject({ ...calicoGlobalPolicies, labelSelector }),
-        signal,
-        this.retry,
-      )) as typeof policies;
-    } catch (error) {
-      if (signal.aborted || !isNotFound(error))
-        throw clusterApiError(`list GlobalNetworkPolicies ${labelSelector}`, error, signal);
-    }
-    for (const name of (policies.items ?? []).map((item) => item.metadata?.name ?? '').filter(Boolean))
-      await this.call(
-        `delete GlobalNetworkPolicy ${name}`,
-        () =>
-          custom
-            .deleteClusterCustomObject({ ...calicoGlobalPolicies, name })
-            .catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))),
-        signal,
-      );
-
+    const [key = '', value] =
+      labelSelector
+        .split(',')[0]
+        ?.split(/==?/)
+        .map((part) => part.trim()) ?? [];
+    await deleteLabelled(this, { key, ...(value ? { value } : {}) }, { signal });
+    const { core } = this.clients(signal);
     const listNamespaces = () =>
       this.call(`list namespaces ${labelSelector}`, () => core.listNamespace({ labelSelector }), signal);
-    for (const namespace of (await listNamespaces()).items) {
-      const name = namespace.metadata?.name;
-      if (!name || namespace.status?.phase === 'Terminating') continue;
-      await this.deleteNamespace(name, signal);
-    }
 
     const deadline = this.now() + this.deleteTimeoutMs;
     const maxRounds = Math.ceil(this.deleteTimeoutMs / Math.max(1, this.pollIntervalMs)) + 1;

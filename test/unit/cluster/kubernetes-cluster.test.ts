@@ -395,23 +395,27 @@ test('waitForDeployments gives up at once on a non-transient API error', async (
 
 test('deleteByLabel deletes labelled GlobalNetworkPolicies and namespaces (foreground) and waits until gone', async (t) => {
   let namespaceLists = 0;
+  const instanceLabel = { 'gauntlet.dev/instance': 'r1-abcde' };
   const { server, cluster } = await setup(t, {
     handle: (request) => {
       if (request.method === 'GET' && request.path === '/apis/projectcalico.org/v3/globalnetworkpolicies')
         return json({
           kind: 'GlobalNetworkPolicyList',
-          items: [{ metadata: { name: 'deny-egress-r1-abcde' } }],
+          // As the API server answers a labelSelector: the objects carry the label.
+          items: [
+            { metadata: { name: 'deny-egress-r1-abcde', labels: { 'gauntlet.dev/instance': 'r1-abcde' } } },
+          ],
         });
       if (request.method === 'GET' && request.path === '/api/v1/namespaces') {
         namespaceLists += 1;
         const items =
           namespaceLists === 1
             ? [
-                { metadata: { name: 'a' }, status: { phase: 'Active' } },
-                { metadata: { name: 'b' }, status: { phase: 'Active' } },
+                { metadata: { name: 'a', labels: instanceLabel }, status: { phase: 'Active' } },
+                { metadata: { name: 'b', labels: instanceLabel }, status: { phase: 'Active' } },
               ]
             : namespaceLists === 2
-              ? [{ metadata: { name: 'a' }, status: { phase: 'Terminating' } }]
+              ? [{ metadata: { name: 'a', labels: instanceLabel }, status: { phase: 'Terminating' } }]
               : [];
         return json({ kind: 'NamespaceList', items });
       }
@@ -420,7 +424,13 @@ test('deleteByLabel deletes labelled GlobalNetworkPolicies and namespaces (foreg
     },
   });
   await cluster.deleteByLabel('gauntlet.dev/instance=r1-abcde', never);
-  const lists = server.requests.filter((r) => r.method === 'GET');
+  // Lists of what is deleted carry the selector (API discovery, which asks what the server serves, does not).
+  const lists = server.requests.filter(
+    (r) =>
+      r.method === 'GET' &&
+      (r.path === '/api/v1/namespaces' || r.path === '/apis/projectcalico.org/v3/globalnetworkpolicies'),
+  );
+  t.true(lists.length >= 2);
   t.true(lists.every((r) => r.query.get('labelSelector') === 'gauntlet.dev/instance=r1-abcde'));
   const deletes = server.requests.filter((r) => r.method === 'DELETE');
   t.deepEqual(
