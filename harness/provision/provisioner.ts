@@ -47,6 +47,7 @@ import type { ResolvedTool, ToolName } from './tool-cache.ts';
 import { fetchVerified, ToolCache, toolSpec } from './tool-cache.ts';
 import type { Clock } from './wait.ts';
 import { isTransientError, waitFor } from './wait.ts';
+import { describeExit, outputTail } from '../text/command-failure.ts';
 
 export interface Provisioner {
   /** Creates a kind cluster for the stack under `name` (a per-run name). */
@@ -104,10 +105,9 @@ export interface RealProvisionerOptions {
 }
 
 /** The last lines a failed command printed (stderr, else stdout), joined for one line of a report. */
+/** What a failed command said last, or its exit when it said nothing. */
 function lastLines(result: ShellResult, count: number): string {
-  return (
-    (result.stderr || result.stdout).trim().split('\n').slice(-count).join(' | ') || `exit ${result.exitCode}`
-  );
+  return outputTail(result, count) || describeExit(result);
 }
 
 export function realProvisioner(options: RealProvisionerOptions): Provisioner {

@@ -34,12 +34,18 @@ export function formatCommand(command: readonly string[]): string {
   return command.map(quoteArgument).join(' ');
 }
 
-export function formatCommandFailure(result: CommandOutcome, what?: string, maxLines = 3): string {
-  const lines = (result.stderr || result.stdout)
+/** The last lines a command said (stderr, else stdout), on one line; '' when it said nothing. */
+export function outputTail(result: Pick<CommandOutcome, 'stdout' | 'stderr'>, maxLines: number): string {
+  return (result.stderr || result.stdout)
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line !== '');
-  const tail = lines.slice(-maxLines).join(' | ');
+    .filter((line) => line !== '')
+    .slice(-maxLines)
+    .join(' | ');
+}
+
+export function formatCommandFailure(result: CommandOutcome, what?: string, maxLines = 3): string {
+  const tail = outputTail(result, maxLines);
   const head = what ? `${what} failed` : 'command failed';
   return `${head}: \`${formatCommand(result.command)}\` (${describeExit(result)})${tail ? `: ${tail}` : ''}`;
 }
