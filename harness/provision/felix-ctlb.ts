@@ -156,6 +156,21 @@ export type NodeCtlbState =
   | { node: string; kind: 'unreadable'; error: string }
   | { node: string; kind: 'read'; ready: boolean; programs: CgroupProgram[] };
 
+/**
+ * Before the patch every node must show its connect-time program: the read-back after it can only
+ * prove the programs went if it can see them at all (a cgroup path or hook names bpftool does not
+ * match would read "none" on every node and pass at once). Undefined when every node shows one.
+ */
+export function ctlbAttachedProblem(states: readonly NodeCtlbState[]): string | undefined {
+  const blind = states.flatMap((state): string[] => {
+    if (state.kind === 'no-pod') return [`${state.node}: no calico-node pod`];
+    if (state.kind === 'unreadable') return [`${state.node}: ${state.error}`];
+    return state.programs.length === 0 ? [`${state.node}: no connect-time program`] : [];
+  });
+  if (states.length > 0 && blind.length === 0) return undefined;
+  return `before disabling it, bpftool in calico-node sees no eBPF connect-time load balancer to wait for (${blind.join('; ') || 'no node'}): the read-back could not tell it went`;
+}
+
 export function ctlbDisabledReadiness(states: readonly NodeCtlbState[]): PollResult<void> {
   const pending = states.flatMap((state): string[] => {
     if (state.kind === 'no-pod') return [`${state.node}: no calico-node pod`];

@@ -29,6 +29,7 @@ import type { NodeCtlbState } from './felix-ctlb.ts';
 import {
   calicoNodePodsArgs,
   cgroupProgramsArgs,
+  ctlbAttachedProblem,
   ctlbDisabledReadiness,
   parseCalicoNodePods,
   parseCtlbPrograms,
@@ -297,50 +298,52 @@ export function realProvisioner(options: RealProvisionerOptions): Provisioner {
         waitOptions,
       );
       if (needsConnectTimeLbDisabled(stack)) {
+        // What bpftool shows on every node's Felix cgroup (harness/provision/felix-ctlb.ts). A failed
+        // exec (the container restarting Felix, bpftool's error) is a state to report, not an error.
+        const readCtlbStates = async (readSignal: AbortSignal): Promise<NodeCtlbState[]> => {
+          const pods = parseCalicoNodePods(
+            (await pollCommand(kubectlPath, calicoNodePodsArgs(cluster.kubeconfigPath), readSignal)).stdout,
+          );
+          const states: NodeCtlbState[] = [];
+          for (const node of cluster.nodeContainers) {
+            const pod = pods.find((candidate) => candidate.node === node);
+            if (!pod) {
+              states.push({ node, kind: 'no-pod' });
+              continue;
+            }
+            const shown = await options.shell.run(
+              kubectlPath,
+              cgroupProgramsArgs(cluster.kubeconfigPath, pod.pod),
+              {
+                timeoutMs: 30_000,
+                signal: readSignal,
+              },
+            );
+            states.push(
+              shown.exitCode === 0
+                ? { node, kind: 'read', ready: pod.ready, programs: parseCtlbPrograms(shown.stdout) }
+                : { node, kind: 'unreadable', error: lastLines(shown, 1) },
+            );
+          }
+          return states;
+        };
+        const blind = ctlbAttachedProblem(await readCtlbStates(signal));
+        if (blind)
+          throw new GauntletError(
+            'GAUNTLET_PROVISION_FAILED',
+            blind,
+            "check Felix's cgroup path (CALICO_CGROUP_PATH) and that the pinned calico-node ships bpftool",
+          );
         await runChecked(options.shell, kubectlPath, disableConnectTimeLbArgs(cluster.kubeconfigPath), {
           timeoutMs: 60_000,
           signal,
           what: 'disabling Calico eBPF connect-time load balancing for Istio',
         });
         // The patch rolls no pod: Felix restarts inside calico-node. Read back, on every node, that
-        // the connect-time programs are gone and Felix is Ready again (harness/provision/felix-ctlb.ts).
+        // the connect-time programs are gone and Felix is Ready again.
         await waitFor(
           `Felix to detach the eBPF connect-time load balancer on ${cluster.nodeContainers.join(', ')}`,
-          async (pollSignal) => {
-            const pods = parseCalicoNodePods(
-              (
-                await pollCommand(
-                  kubectlPath,
-                  calicoNodePodsArgs(cluster.kubeconfigPath),
-                  pollSignal ?? signal,
-                )
-              ).stdout,
-            );
-            const states: NodeCtlbState[] = [];
-            for (const node of cluster.nodeContainers) {
-              const pod = pods.find((candidate) => candidate.node === node);
-              if (!pod) {
-                states.push({ node, kind: 'no-pod' });
-                continue;
-              }
-              // A failed exec (the container restarting Felix, bpftool's error) is a state to report
-              // and poll again, not the end of the wait.
-              const shown = await options.shell.run(
-                kubectlPath,
-                cgroupProgramsArgs(cluster.kubeconfigPath, pod.pod),
-                {
-                  timeoutMs: 30_000,
-                  signal: pollSignal ?? signal,
-                },
-              );
-              states.push(
-                shown.exitCode === 0
-                  ? { node, kind: 'read', ready: pod.ready, programs: parseCtlbPrograms(shown.stdout) }
-                  : { node, kind: 'unreadable', error: lastLines(shown, 1) },
-              );
-            }
-            return ctlbDisabledReadiness(states);
-          },
+          async (pollSignal) => ctlbDisabledReadiness(await readCtlbStates(pollSignal ?? signal)),
           waitOptions,
         );
       }

@@ -175,13 +175,21 @@ async function provisionerFor(
 test('create, Calico (eBPF) and Istio run in order with the rendered inputs', async (t) => {
   let statusPolls = 0;
   let cgroupReads = 0;
+  let patched = false;
+  let readsBeforePatch = 0;
   const { provisioner, shell, logged, dir } = await provisionerFor(t, (call) => {
     if (call.args.includes('tigerastatus')) {
       statusPolls += 1;
       return { stdout: statusPolls < 3 ? JSON.stringify({ items: [] }) : readyStatuses };
     }
-    // Felix restarts: the worker still has the connect-time program at the first read, not after.
+    if (call.args.includes('patch')) patched = true;
+    // Felix attaches the connect-time program on every node until the patch; then it restarts, and
+    // the worker still has it at the first read back, not after.
     if (call.args.includes('exec') && call.args.includes('calico-node')) {
+      if (!patched) {
+        readsBeforePatch += 1;
+        return { stdout: connectProgram };
+      }
       cgroupReads += 1;
       return { stdout: cgroupReads === 2 ? connectProgram : '\n' };
     }
@@ -228,6 +236,7 @@ test('create, Calico (eBPF) and Istio run in order with the rendered inputs', as
   ]);
   // Read back on every node until no connect-time program is left; no rollout wait.
   t.false(afterStatus.some((call) => call.args.includes('rollout')));
+  t.is(readsBeforePatch, 2, 'both nodes showed their connect-time program before the patch');
   t.is(cgroupReads, 4, 'two nodes read twice: the worker still had calico_connect_v4 the first time');
   t.deepEqual(
     afterStatus.filter((call) => call.args.includes('exec')).map((call) => call.args[5]),
@@ -357,7 +366,12 @@ test("a failed kind create is GAUNTLET_KIND_CREATE_FAILED with kind's stderr", a
 });
 
 test('a host that cannot pull: one warning line, nothing loaded, Calico installs and the nodes pull', async (t) => {
+  let patched = false;
   const { provisioner, shell, logged } = await provisionerFor(t, (call) => {
+    // Felix's connect-time program is attached until the patch turns it off.
+    if (call.args.includes('patch')) patched = true;
+    if (call.args.includes('exec') && call.args.includes('calico-node'))
+      return { stdout: patched ? '\n' : connectProgram };
     if (call.command === 'docker' && call.args[0] === 'image' && call.args[1] === 'inspect')
       return { exitCode: 1, stderr: 'Error: No such image' };
     if (call.command === 'docker' && call.args[0] === 'pull')
@@ -389,12 +403,15 @@ test('a host that cannot pull: one warning line, nothing loaded, Calico installs
 });
 
 test('a Felix that keeps its connect-time program times out naming the node and the program', async (t) => {
+  let patched = false;
   const { provisioner } = await provisionerFor(
     t,
-    (call) =>
-      call.args.includes('exec') && call.args.includes('calico-node-1')
+    (call) => {
+      if (call.args.includes('patch')) patched = true;
+      return call.args.includes('exec') && (call.args.includes('calico-node-1') || !patched)
         ? { stdout: connectProgram }
-        : healthyCluster(call, 'c6-control-plane\nc6-worker\n'),
+        : healthyCluster(call, 'c6-control-plane\nc6-worker\n');
+    },
     { timeouts: { calicoReadyMs: 30_000 } },
   );
   const signal = new AbortController().signal;
@@ -404,6 +421,29 @@ test('a Felix that keeps its connect-time program times out naming the node and 
   t.regex(
     error?.message ?? '',
     /waiting for Felix to detach the eBPF connect-time load balancer on c6-control-plane, c6-worker; last seen: c6-worker: calico_connect_v4 \(cgroup_inet4_connect\) still attached$/,
+  );
+});
+
+test('a check that sees no connect-time program before the patch stops the install: it could prove nothing', async (t) => {
+  const { provisioner, shell } = await provisionerFor(
+    t,
+    (call) =>
+      call.args.includes('exec') && call.args.includes('calico-node-0')
+        ? { stdout: connectProgram }
+        : healthyCluster(call, 'c7-control-plane\nc7-worker\n'),
+    { timeouts: { calicoReadyMs: 30_000 } },
+  );
+  const signal = new AbortController().signal;
+  const cluster = await provisioner.createCluster(stack, 'c7', signal);
+  const error = await t.throwsAsync(provisioner.installCalico(cluster, stack, signal));
+  t.true(isGauntletError(error) && error.code === 'GAUNTLET_PROVISION_FAILED');
+  t.regex(
+    error?.message ?? '',
+    /sees no eBPF connect-time load balancer to wait for \(c7-worker: no connect-time program\)/,
+  );
+  t.false(
+    shell.calls.some((call) => call.args.includes('patch')),
+    'nothing patched when the check would be blind',
   );
 });
 
