@@ -79,14 +79,16 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     sockets.push(socket);
     await bindUdp(socket, port, options.host);
   };
-  for (const port of options.tcp) await tcp(tcpEcho(options.name), port);
-  for (const port of options.http) await tcp(httpEcho(options.name), port);
-  for (const port of options.udp) await udp(udpEcho(options.name), port);
-  for (const port of options.relay) await udp(udpRelay(), port);
-  for (const port of options.dns) await udp(dnsServer(options.dnsAnswer), port);
   const helpers: HelperListener[] = [];
   const unavailable: string[] = [];
+  // One failure (a port already taken) closes everything opened so far: a half-serving process
+  // would stay alive on the listeners it did open and answer probes as if it served them all.
   try {
+    for (const port of options.tcp) await tcp(tcpEcho(options.name), port);
+    for (const port of options.http) await tcp(httpEcho(options.name), port);
+    for (const port of options.udp) await udp(udpEcho(options.name), port);
+    for (const port of options.relay) await udp(udpRelay(), port);
+    for (const port of options.dns) await udp(dnsServer(options.dnsAnswer), port);
     for (const port of options.sctp ?? []) {
       const echo = await sctpEcho(options, port);
       if (echo) helpers.push(echo);

@@ -31,6 +31,51 @@ cluster need the run to start on this machine too (they run in the relay). \`sto
   --probe-image REF   the relay's image (default ${probeImageRef()}; build it with npm run build and
                       the probe image, or pull the one you pushed)`;
 
+/** What tells each outside target is serving, run inside it (the relay: its TCP and HTTP echo). */
+const readyCommands: Record<'relay' | 'postgres', readonly string[]> = {
+  relay: ['bash', '-c', `</dev/tcp/127.0.0.1/${relayPorts.tcp} && </dev/tcp/127.0.0.1/${relayPorts.http}`],
+  // Both images are Debian-based (the probe image; postgres:*-bookworm or images/postgres): bash's /dev/tcp.
+  postgres: ['bash', '-c', `</dev/tcp/127.0.0.1/${postgresAccess.port}`],
+};
+
+/**
+ * Waits (bounded) until every started target serves. A target that exits on the way (a port it needs
+ * held by another process: systemd-resolved on 53, avahi on 5353, a local PostgreSQL on 5432) ends
+ * the wait with one line saying so: a relay that is not listening would answer every probe "refused",
+ * and an expected-blocked flow would pass on it.
+ */
+export async function waitForOutsideTargets(
+  docker: Pick<Docker, 'exec' | 'inspect'>,
+  started: readonly { role: 'relay' | 'postgres'; id: string }[],
+  signal: AbortSignal,
+  options: { timeoutMs?: number; pollMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<void> {
+  const pollMs = options.pollMs ?? 500;
+  const rounds = Math.ceil((options.timeoutMs ?? 30_000) / pollMs);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const waiting = new Set(started);
+  for (let round = 0; round < rounds && waiting.size > 0; round++) {
+    for (const target of [...waiting]) {
+      const info = await docker.inspect(target.id, signal);
+      if (!info.running)
+        throw new GauntletError(
+          'GAUNTLET_PROVISION_FAILED',
+          `gauntlet outside: the ${target.role} exited (${info.status}, exit ${info.exitCode}) right after it started`,
+          `a port it needs may be taken on this machine: see \`docker logs ${info.name}\` and \`ss -lntup\` (53 and 5353 UDP, ${relayPorts.tcp}, ${relayPorts.http}, ${postgresAccess.port} TCP), then \`gauntlet outside stop\``,
+        );
+      const check = await docker.exec(target.id, readyCommands[target.role], { timeoutMs: 10_000, signal });
+      if (check.exitCode === 0) waiting.delete(target);
+    }
+    if (waiting.size > 0) await sleep(pollMs);
+  }
+  if (waiting.size > 0)
+    throw new GauntletError(
+      'GAUNTLET_WAIT_TIMEOUT',
+      `gauntlet outside: ${[...waiting].map((target) => target.role).join(' and ')} not serving within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s`,
+      'see `docker logs gauntlet-outside-relay` / `gauntlet-outside-postgres`, then `gauntlet outside stop`',
+    );
+}
+
 /** The relay and PostgreSQL as `docker run` options: the host's network, gauntlet's labels. */
 export function outsideContainers(
   probeImage: string,
@@ -118,14 +163,16 @@ export const outsideCommand: Command = {
             'build it (README, "Run against your own cluster") or pass --probe-image REF',
           );
         const postgresImage = await choosePostgresImage(docker, { signal: io.signal });
-        const started: string[] = [];
+        const started: { role: 'relay' | 'postgres'; id: string }[] = [];
         try {
           for (const { role, options } of outsideContainers(probeImage, postgresImage)) {
-            started.push(await docker.run(options, io.signal));
+            started.push({ role, id: await docker.run(options, io.signal) });
             io.stdout.write(`started ${role} (${options.image}) with the host's network\n`);
           }
+          await waitForOutsideTargets(docker, started, io.signal);
         } catch (error) {
-          await docker.remove(started).catch(() => undefined);
+          // Nothing half-started stays behind.
+          await docker.remove(started.map((target) => target.id)).catch(() => undefined);
           throw error;
         }
         io.stdout.write(

@@ -73,3 +73,32 @@ for (const [title, ports, signal] of [
       served.child.kill('SIGKILL');
     }
   });
+
+test('serve that cannot take one of its ports exits, closing the ports it did take (no half-serving pod)', async (t) => {
+  t.true(existsSync(agent), `${agent} is missing: run \`npm run build\` first`);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => taken.close());
+  const takenPort = (taken.address() as AddressInfo).port;
+  const freeTcp = await freePort();
+  // The free port first: serve opens it, then fails on the taken one.
+  const served = startServe([
+    '--name',
+    'relay',
+    '--host',
+    '127.0.0.1',
+    '--tcp',
+    String(freeTcp),
+    '--http',
+    String(takenPort),
+  ]);
+  const timer = setTimeout(() => served.child.kill('SIGKILL'), 10_000);
+  try {
+    const exit = await served.exited;
+    t.is(exit.code, 2, `exit ${String(exit.code)} (${String(exit.signal)}): ${served.output().stderr}`);
+    t.regex(served.output().stderr, /EADDRINUSE/);
+    t.false(served.output().stdout.includes('"serving":true'), 'it never said it served');
+  } finally {
+    clearTimeout(timer);
+  }
+});
