@@ -32,7 +32,12 @@ export interface RunOptions {
   securityOpt?: readonly string[];
   /** A read-only root filesystem: `--read-only`. */
   readOnly?: boolean;
-  /** The memory limit in bytes: `--memory`. */
+  /**
+   * The memory limit in bytes: `--memory`, and `--memory-swap` the same, so no swap comes on top: a
+   * pod's container gets none either (the kubelet's default swapBehavior NoSwap,
+   * kubernetes.io/docs/concepts/cluster-administration/swap-memory-management/), while Docker alone
+   * would allow as much swap again.
+   */
   memoryBytes?: number;
   /** Relative CPU weight (cgroup cpu.shares): `--cpu-shares`. */
   cpuShares?: number;
@@ -203,6 +208,7 @@ export function runArguments(options: RunOptions, mode: 'detach' | 'remove' = 'd
     ...(options.securityOpt ?? []).flatMap((option) => ['--security-opt', option]),
     ...(options.readOnly ? ['--read-only'] : []),
     ...optional('--memory', options.memoryBytes),
+    ...optional('--memory-swap', options.memoryBytes),
     ...optional('--cpu-shares', options.cpuShares),
     ...optional('--cpus', options.cpus),
     ...optional('--restart', options.restart),

@@ -7,6 +7,10 @@
 // resolved by resolveDestination, the batch built by agentExecClient and sent with podAgentHost over
 // a Cluster whose exec is `docker exec --interactive`. No observation may be lost or malformed, and
 // none may be an `error` (a harness failure: an agent the UID cannot read, a helper that cannot run).
+// Where Docker differs from a pod, and so what this cannot show: each container joins a user-defined
+// Docker network, whose embedded DNS puts nat rules for 127.0.0.11 in the container's own namespace
+// (an iptables-flush prelude flushes those, where a pod without a sidecar has none); a hostNetwork pod
+// runs on that network too (never on this machine's); a scenario's own gateway is not run (summary).
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import type { PodInfo, WorkloadReadiness } from '../../harness/cluster/cluster.ts';
@@ -43,7 +47,7 @@ const network = `gauntlet-test-${runLabel}`;
 
 // The container tier's probe image in place of the plan's image ref (docker-fixtures.ts says why).
 const rehearsal = chooseRehearsal(planEveryStack(), probeImageFacts);
-const readyTimeoutMs = runReadyTimeoutMs();
+const readyTimeoutMs = runReadyTimeoutMs;
 /** After readiness: long enough for a server that exits at start (eec5540) to be gone, and restarted. */
 const stayUpMs = 3000;
 
@@ -123,7 +127,11 @@ function describeRun(template: PodTemplate): string {
       : readiness.kind === 'tcp'
         ? `tcp :${readiness.port}`
         : 'running';
-  return `${flags.join(' ')} --entrypoint ${run.entrypoint ?? '(image)'} ${(run.command ?? []).join(' ')}; ready: ${check}`;
+  // hostNetwork is rehearsed on the test's own network (rehearsed-pod.ts): say so beside the run.
+  const hostNetwork = template.translation.hostNetwork
+    ? " (hostNetwork: run on the test network, not the host's: its probes show the pod's own netfilter, not the node's)"
+    : '';
+  return `${flags.join(' ')} --entrypoint ${run.entrypoint ?? '(image)'} ${(run.command ?? []).join(' ')}; ready: ${check}${hostNetwork}`;
 }
 
 for (const template of rehearsal.templates)

@@ -15,7 +15,6 @@ import type { ImageFacts } from '../container/support/rendered-pod.ts';
 import { UntranslatablePod, dockerRunOfDeployment } from '../container/support/rendered-pod.ts';
 import type { RenderedPod } from '../container/support/rehearsal-plan.ts';
 import { planEveryStack, renderedPods } from '../container/support/rehearsal-plan.ts';
-import { runReadyTimeoutMs } from '../container/support/rehearsed-pod.ts';
 
 const byBit = (a: string, b: string) =>
   capabilityNames.indexOf(a as (typeof capabilityNames)[number]) -
@@ -227,12 +226,6 @@ test('Kubernetes quantities: binary and decimal suffixes, exponents, rounded up 
   t.is(quantityMillis('1'), 1000);
   t.is(quantityMillis('100u'), 1, 'a fraction of a millicore rounds up');
   t.throws(() => quantityValue('12 apples'), { message: /not a Kubernetes quantity/ });
-});
-
-test('the rehearsal waits as long for readiness as `gauntlet run` does by default', (t) => {
-  t.is(runReadyTimeoutMs(), 180_000);
-  t.is(runReadyTimeoutMs('  --ready-timeout SEC    how long (default 30)'), 30_000);
-  t.throws(() => runReadyTimeoutMs('no such flag'), { message: /no longer documents/ });
 });
 
 test("capabilities as containerd's CRI plugin sets them: its default set, ALL first, then each one", (t) => {

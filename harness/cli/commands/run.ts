@@ -44,6 +44,9 @@ import { requireCatalog } from '../catalog-access.ts';
 import { parseFlags, positiveInteger } from '../flags.ts';
 import { chooseScenarios, chooseStack } from '../stack-choice.ts';
 
+/** How long workloads may take to become ready, unless --ready-timeout says (seconds). */
+export const defaultReadyTimeoutSeconds = 180;
+
 const usage = `Usage: gauntlet run --stack STACK [flags]
        gauntlet run --context NAME --allow-changes-to-context NAME [flags]
 
@@ -59,7 +62,7 @@ reports (junit.xml, summary.md, report.html, OSCAL), and deletes everything it m
   --keep-cluster         keep the cluster at the end (namespaces are still removed)
   --keep-namespaces      keep each scenario's namespaces too, for inspection
   --reuse-cluster NAME   run on an existing kind cluster made by an earlier --keep-cluster run
-  --ready-timeout SEC    how long workloads may take to become ready (default 180)
+  --ready-timeout SEC    how long workloads may take to become ready (default ${defaultReadyTimeoutSeconds})
   --settle SEC           wait after applying policies before probing (default 8)
   --json                 one JSON event per line instead of progress text (for CI)
   --cache-dir DIR        tool cache (default ~/.cache/gauntlet, or $GAUNTLET_CACHE_DIR)
@@ -152,7 +155,8 @@ export const runCommand: Command = {
     const stack = chooseStack(catalog, 'run', values.stack);
     const scenarios = chooseScenarios(catalog, 'run', values.scenario);
     const parallel = positiveInteger('run', 'parallel', values.parallel, 4);
-    const readyTimeoutMs = positiveInteger('run', 'ready-timeout', values['ready-timeout'], 180) * 1000;
+    const readyTimeoutMs =
+      positiveInteger('run', 'ready-timeout', values['ready-timeout'], defaultReadyTimeoutSeconds) * 1000;
     const settleMs = values.settle === '0' ? 0 : positiveInteger('run', 'settle', values.settle, 8) * 1000;
     const registryMirrors = parseRegistryMirrors(values['registry-mirror'] ?? []);
     // Before anything is created: a download nothing can verify is refused unless asked for.
@@ -372,7 +376,8 @@ async function prepareContextRun(values: ContextRunFlags, io: CommandIo) {
   const catalog = requireCatalog(values.catalog, io);
   const scenarios = chooseScenarios(catalog, 'run', values.scenario);
   const parallel = positiveInteger('run', 'parallel', values.parallel, 4);
-  const readyTimeoutMs = positiveInteger('run', 'ready-timeout', values['ready-timeout'], 180) * 1000;
+  const readyTimeoutMs =
+    positiveInteger('run', 'ready-timeout', values['ready-timeout'], defaultReadyTimeoutSeconds) * 1000;
   const settleMs = values.settle === '0' ? 0 : positiveInteger('run', 'settle', values.settle, 8) * 1000;
   const psa = oneOf('psa', values.psa, admissionLevels);
   const mesh = oneOf('mesh', values.mesh, meshModes);

@@ -1,7 +1,7 @@
 // One pod template of the plan, run in Docker exactly as rendered, judged as the run judges a pod:
 // it must start, pass its rendered readiness probe within the run's ready timeout, and still be the
 // same running process a few seconds later (not exited, not OOM-killed, not restarted).
-import { runCommand } from '../../../harness/cli/commands/run.ts';
+import { defaultReadyTimeoutSeconds } from '../../../harness/cli/commands/run.ts';
 import type { ContainerInfo, Docker, Labels } from '../../../harness/provision/docker.ts';
 import { processShell } from '../../../harness/shell.ts';
 import type { Readiness } from './readiness-check.ts';
@@ -9,17 +9,8 @@ import { waitUntilReady } from './readiness-check.ts';
 import { capabilitiesOfMask } from './linux-capabilities.ts';
 import type { PodTemplate } from './rehearsal-plan.ts';
 
-/**
- * How long `gauntlet run` lets workloads become ready by default, read from its usage text
- * (harness/cli/commands/run.ts, `--ready-timeout SEC ... (default N)`), so the rehearsal allows what
- * a run allows.
- */
-export function runReadyTimeoutMs(usage = runCommand.usage): number {
-  const seconds = /--ready-timeout SEC[^\n]*\(default (\d+)\)/.exec(usage)?.[1];
-  if (seconds === undefined)
-    throw new Error('`gauntlet run` no longer documents its --ready-timeout default');
-  return Number(seconds) * 1000;
-}
+/** How long `gauntlet run` lets workloads become ready by default: the run's own constant. */
+export const runReadyTimeoutMs = defaultReadyTimeoutSeconds * 1000;
 
 export type RehearsedPod =
   /** The kubelet would not create it: the pod never runs on a cluster either. */

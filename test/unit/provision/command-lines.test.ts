@@ -343,6 +343,8 @@ test('docker run: every option as its flag, in a fixed order, the image then its
       '--read-only',
       '--memory',
       '268435456',
+      '--memory-swap',
+      '268435456',
       '--cpu-shares',
       '10',
       '--cpus',
