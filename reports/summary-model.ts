@@ -111,7 +111,8 @@ export function knownText(check: Check): string | undefined {
 
 /** The counts of `knownBy` as one sentence. */
 export function knownCountsText(knownBy: Record<Confidence, number>): string {
-  return `Expectations behind these checks: ${knownBy.documented} documented upstream, ${knownBy.lab} shown in the kernel lab, ${plural(knownBy.hypothesis, 'hypothesis', 'hypotheses')} awaiting a real run.`;
+  // Counted per judged check (one expectation judged on six stacks counts six), so the text says checks.
+  return `Judged checks by how their expectation is known: ${knownBy.documented} documented upstream, ${knownBy.lab} shown in the kernel lab, ${knownBy.hypothesis} on a hypothesis awaiting a real run.`;
 }
 
 export function gridKey(scenario: string, stack: string): string {

@@ -342,7 +342,7 @@ test('summary.md and report.html say how each expectation is known, and count ea
   const counts = { documented: 0, lab: 0, hypothesis: 0 };
   for (const check of results.checks) if (check.expectation) counts[check.expectation.confidence] += 1;
   t.true(counts.lab > 0 && counts.hypothesis > 0 && counts.documented > 0, JSON.stringify(counts));
-  const line = `Expectations behind these checks: ${counts.documented} documented upstream, ${counts.lab} shown in the kernel lab, ${counts.hypothesis} hypotheses awaiting a real run.`;
+  const line = `Judged checks by how their expectation is known: ${counts.documented} documented upstream, ${counts.lab} shown in the kernel lab, ${counts.hypothesis} on a hypothesis awaiting a real run.`;
   const model = buildReportModel(results, controls, now);
   const markdown = renderMarkdown(model);
   t.true(markdown.includes(line), 'the count per level');
