@@ -251,6 +251,8 @@ export const Observation = z
       .object({
         startedAt: z.string(),
         totalMs: z.number(),
+        /** From the technique's start (after the preludes) to its end: what connectMs counts from. */
+        techniqueMs: z.number().optional(),
         connectMs: z.number().optional(),
       })
       .strict(),

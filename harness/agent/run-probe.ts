@@ -39,8 +39,10 @@ function observation(
   started: number,
   preludes: PreludeReport[],
   result: TechniqueResult,
+  techniqueStarted?: number,
 ): Observation {
   const { connectMs, evidence, ...rest } = result;
+  const now = performance.now();
   return {
     id: probe.id,
     technique: probe.technique,
@@ -49,7 +51,10 @@ function observation(
     preludes,
     timings: {
       startedAt: startedAt.toISOString(),
-      totalMs: Math.round((performance.now() - started) * 10) / 10,
+      totalMs: Math.round((now - started) * 10) / 10,
+      ...(techniqueStarted !== undefined
+        ? { techniqueMs: Math.round((now - techniqueStarted) * 10) / 10 }
+        : {}),
       ...(connectMs !== undefined ? { connectMs: Math.round(connectMs * 10) / 10 } : {}),
     },
     evidence: evidence ?? {},
@@ -74,7 +79,11 @@ export async function runProbe(probe: ProbeRequest): Promise<Observation> {
   const started = performance.now();
   const reports: PreludeReport[] = [];
   const cleanups: (() => Promise<void>)[] = [];
-  const done = (result: TechniqueResult) => observation(probe, startedAt, started, reports, result);
+  // When the technique began: a connection's open time counts from there, not from the preludes'
+  // start (a quitquitquit hijack takes seconds before the probe connects).
+  let techniqueStarted: number | undefined;
+  const done = (result: TechniqueResult) =>
+    observation(probe, startedAt, started, reports, result, techniqueStarted);
   try {
     // run-as-1337 first: the rest (other preludes, the technique) runs in a copy of the agent as 1337.
     if (probe.preludes.includes('run-as-1337')) {
@@ -129,6 +138,7 @@ export async function runProbe(probe: ProbeRequest): Promise<Observation> {
     }
     // Each technique gets its full timeout once the preludes are done.
     const deadline = deadlineIn(probe.timeoutMs);
+    techniqueStarted = performance.now();
     if (probe.preludes.includes('so-mark')) {
       const result = await markedProbe(probe, deadline);
       const markFailed = result.outcome === 'prelude-failed';

@@ -137,10 +137,17 @@ function postgresSpoke(postgres: NonNullable<EvidenceView['postgres']>): number 
   return postgres.error && !/no complete answer|server closed the connection/.test(postgres.error) ? 1 : 0;
 }
 
+/**
+ * How long the connection was open before it ended: the technique's time less its connect (both from
+ * the technique's start); observations from before techniqueMs was recorded count from the probe's
+ * start, which preludes lengthen.
+ */
 function openFor(observation: ObservationLike): number | undefined {
-  const timings = observation['timings'] as { totalMs?: unknown; connectMs?: unknown } | undefined;
-  return typeof timings?.totalMs === 'number' && typeof timings.connectMs === 'number'
-    ? Math.max(0, timings.totalMs - timings.connectMs)
+  const timings = observation['timings'] as
+    { totalMs?: unknown; techniqueMs?: unknown; connectMs?: unknown } | undefined;
+  const span = typeof timings?.techniqueMs === 'number' ? timings.techniqueMs : timings?.totalMs;
+  return typeof span === 'number' && typeof timings?.connectMs === 'number'
+    ? Math.max(0, span - timings.connectMs)
     : undefined;
 }
 

@@ -51,6 +51,9 @@ test('an h2c GET reaches the echo, which answers over HTTP/2 with its identity',
   t.is(observation.evidence.echo?.path, '/reviews');
   t.is(observation.evidence.sourceSeen, '127.0.0.1');
   t.true(typeof observation.timings.connectMs === 'number');
+  // The technique's own time, which the connect counts from (preludes would lengthen totalMs).
+  t.true(typeof observation.timings.techniqueMs === 'number');
+  t.true((observation.timings.techniqueMs ?? Infinity) <= observation.timings.totalMs);
   const judged = classify(observation);
   t.is(judged.verdict, 'reached');
   t.is(judged.shape, 'echo');

@@ -340,3 +340,24 @@ test('on a port a gauntlet echo serves, an HTTP answer without its identity is n
   );
   t.is(echoAnswer.verdict, 'reached', "the echo's own answer still is");
 });
+
+test("a close soon after connect is a deny even when preludes took seconds: open time counts from the technique's start", (t) => {
+  const afterHijack = {
+    id: 'p',
+    technique: 'tcp',
+    outcome: 'connected',
+    preludes: [{ name: 'envoy-quitquitquit', ok: true }],
+    evidence: { closedAfterConnect: true },
+    // 4 s of quitquitquit and hijack, then a connect of 2 ms and a close 30 ms later.
+    timings: { startedAt: '2026-11-29T00:00:00.000Z', totalMs: 4032, techniqueMs: 32, connectMs: 2 },
+  };
+  const judged = classify(afterHijack, { technique: 'tcp' });
+  t.is(judged.verdict, 'blocked');
+  t.is(judged.layer, 'mesh-l4', judged.reason);
+  const { techniqueMs: _techniqueMs, ...older } = afterHijack.timings;
+  t.is(
+    classify({ ...afterHijack, timings: older }, { technique: 'tcp' }).layer,
+    'network-policy',
+    'without techniqueMs (older results) the probe start is all there is',
+  );
+});
