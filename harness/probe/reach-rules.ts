@@ -165,7 +165,7 @@ export const reachRules: readonly ReachRule[] = [
     layer: ({ openForMs }) => (decidedSoon(openForMs) ? 'mesh-l4' : 'network-policy'),
     reason: ({ openForMs }) =>
       decidedSoon(openForMs)
-        ? `${proxyAccepted}: closed without a byte ${Math.round(openForMs ?? 0)} ms after connect (EOF), as Envoy closes a TCP flow its RBAC denies`
+        ? `${proxyAccepted}: closed without a byte ${Math.round(openForMs ?? 0)} ms after connect (EOF), as Envoy closes a TCP flow its RBAC denies (or one whose upstream refused at once)`
         : `${proxyAccepted}: closed without a byte${openForMs !== undefined ? ` after ${Math.round(openForMs)} ms` : ''}, as a proxy does when its upstream connect fails`,
   },
   {
@@ -184,7 +184,7 @@ export const reachRules: readonly ReachRule[] = [
       openForMs === undefined || decidedSoon(openForMs) ? 'mesh-l4' : 'network-policy',
     reason: ({ openForMs }) =>
       openForMs === undefined || decidedSoon(openForMs)
-        ? 'connection reset (how ztunnel refuses a flow its policy denies)'
+        ? 'connection reset (how ztunnel refuses a flow its policy denies, or a proxy whose upstream refused at once)'
         : `connection reset ${Math.round(openForMs)} ms after connect: the proxy gave up on the destination (dropped behind it)`,
   },
   {
