@@ -77,8 +77,14 @@ export async function preloadImages(
   const found: string[] = [];
   const left: string[] = [];
   const reasons: string[] = [];
-  /** Registries whose pull failed once: rate limited or unreachable, so the rest are not tried. */
-  const failed = new Set<string>();
+  /**
+   * Failed pulls in a row per registry. Two mean rate limited or unreachable, so the rest are not
+   * tried; one may be a single reference the registry does not have, which must not send every other
+   * image of that registry back to the nodes' own (rate-limited) pulls.
+   */
+  const failures = new Map<string, number>();
+  const given = (registry: string) => (failures.get(registry) ?? 0) >= 2;
+  const failedPulls: string[] = [];
   const want = async (image: string): Promise<boolean> => {
     throwIfAborted(what, signal);
     if (found.includes(image)) return true;
@@ -86,13 +92,11 @@ export async function preloadImages(
     const registry = registryOf(image);
     // A tag already on the host is used as it is (the stacks pin release tags); no registry is asked.
     let present = await deps.docker.imageExists(image, bounded(30_000, signal));
-    if (!present && !failed.has(registry)) {
+    if (!present && !given(registry)) {
       present = await deps.docker.tryPull(image, deps.pullTimeoutMs, signal);
       throwIfAborted(what, signal);
-      if (!present) {
-        failed.add(registry);
-        reasons.push(`pulling from ${registry} on the host failed (offline or rate limited?)`);
-      }
+      failures.set(registry, present ? 0 : (failures.get(registry) ?? 0) + 1);
+      if (!present) failedPulls.push(image);
     }
     (present ? found : left).push(image);
     return present;
@@ -104,6 +108,14 @@ export async function preloadImages(
     if (error instanceof GauntletError && error.code === 'GAUNTLET_ABORTED') throw error;
     reasons.push(`listing the images failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // Said first, once per registry given up, and per image otherwise.
+  reasons.unshift(
+    ...[...new Set(failedPulls.map(registryOf))].map((registry) =>
+      given(registry)
+        ? `pulling from ${registry} on the host failed twice in a row (offline or rate limited?)`
+        : `pulling ${failedPulls.filter((image) => registryOf(image) === registry).join(', ')} on the host failed`,
+    ),
+  );
   const outcome: PreloadOutcome = { loaded: [], nodesPull: left, reasons };
   if (found.length > 0) {
     const loadError = await loadIntoCluster(cluster, found, deps, signal);

@@ -64,7 +64,7 @@ const wantAll =
     for (const image of images) await want(image);
   };
 
-test('images on the host are used as they are; the rest are pulled once; a failing registry is given up', async (t) => {
+test('images on the host are used as they are; the rest are pulled once; a registry failing twice in a row is given up', async (t) => {
   const { docker, pulled } = engine(
     ['quay.io/calico/node:v3.32.1'],
     ['registry.istio.io/release/pilot:1.30.3'],
@@ -78,16 +78,47 @@ test('images on the host are used as they are; the rest are pulled once; a faili
       'quay.io/calico/node:v3.32.1',
       'docker.io/istio/proxyv2:1.29.9',
       'istio/pilot:1.29.9',
+      'docker.io/istio/ztunnel:1.29.9',
       'registry.istio.io/release/pilot:1.30.3',
       'quay.io/calico/node:v3.32.1',
     ]),
     deps(docker, shellAnswering({}), logged),
   );
-  t.deepEqual(pulled, ['docker.io/istio/proxyv2:1.29.9', 'registry.istio.io/release/pilot:1.30.3']);
+  t.deepEqual(
+    pulled,
+    ['docker.io/istio/proxyv2:1.29.9', 'istio/pilot:1.29.9', 'registry.istio.io/release/pilot:1.30.3'],
+    'docker.io tried twice, then given up (its third image is not tried)',
+  );
   t.deepEqual(loads, [['quay.io/calico/node:v3.32.1', 'registry.istio.io/release/pilot:1.30.3']]);
-  t.deepEqual(outcome.nodesPull, ['docker.io/istio/proxyv2:1.29.9', 'istio/pilot:1.29.9']);
+  t.deepEqual(outcome.nodesPull, [
+    'docker.io/istio/proxyv2:1.29.9',
+    'istio/pilot:1.29.9',
+    'docker.io/istio/ztunnel:1.29.9',
+  ]);
   t.deepEqual(logged, [
-    'stack: 2 of 4 images not preloaded (pulling from docker.io on the host failed (offline or rate limited?)); the kind nodes pull them themselves: docker.io/istio/proxyv2:1.29.9, istio/pilot:1.29.9',
+    'stack: 3 of 5 images not preloaded (pulling from docker.io on the host failed twice in a row (offline or rate limited?)); the kind nodes pull them themselves: docker.io/istio/proxyv2:1.29.9, istio/pilot:1.29.9, docker.io/istio/ztunnel:1.29.9',
+  ]);
+});
+
+test('one reference a registry does not have is left to the nodes; the registry is still asked for the rest', async (t) => {
+  const { docker, pulled } = engine([], ['quay.io/calico/node:v3.32.1', 'quay.io/calico/cni:v3.32.1']);
+  const { cluster: target, loads } = cluster();
+  const logged: string[] = [];
+  const outcome = await preloadImages(
+    target,
+    'stack',
+    wantAll(['quay.io/calico/missing:v3.32.1', 'quay.io/calico/node:v3.32.1', 'quay.io/calico/cni:v3.32.1']),
+    deps(docker, shellAnswering({}), logged),
+  );
+  t.deepEqual(pulled, [
+    'quay.io/calico/missing:v3.32.1',
+    'quay.io/calico/node:v3.32.1',
+    'quay.io/calico/cni:v3.32.1',
+  ]);
+  t.deepEqual(loads, [['quay.io/calico/node:v3.32.1', 'quay.io/calico/cni:v3.32.1']]);
+  t.deepEqual(outcome.nodesPull, ['quay.io/calico/missing:v3.32.1']);
+  t.deepEqual(logged, [
+    'stack: 1 of 3 images not preloaded (pulling quay.io/calico/missing:v3.32.1 on the host failed); the kind nodes pull them themselves: quay.io/calico/missing:v3.32.1',
   ]);
 });
 

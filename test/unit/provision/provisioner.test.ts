@@ -397,7 +397,7 @@ test('a host that cannot pull: one warning line, nothing loaded, Calico installs
   t.is(warnings.length, 1);
   t.regex(
     warnings[0] ?? '',
-    /^Calico v3\.32\.1: 1 of 1 images not preloaded \(pulling from quay\.io on the host failed .*\); the kind nodes pull them themselves: quay\.io\/tigera\/operator:v1\.42\.3$/,
+    /^Calico v3\.32\.1: 1 of 1 images not preloaded \(pulling quay\.io\/tigera\/operator:v1\.42\.3 on the host failed; without quay\.io\/tigera\/operator:v1\.42\.3 its component images are unknown\); the kind nodes pull them themselves: quay\.io\/tigera\/operator:v1\.42\.3$/,
   );
   t.is(shell.calls.filter((call) => call.command === 'kubectl' && call.args[2] === 'create').length, 3);
 });
